@@ -1,0 +1,1 @@
+"""Estaleiro: a GitOps shipyard for MLOps on Google Cloud, declared with Pulumi."""

@@ -1,0 +1,79 @@
+"""The command line: parse, dispatch, and turn failures into exit codes in one place.
+
+Exit codes: 0 ok; 1 violations or refused by policy; 2 bad input (nothing written);
+3 an unexpected error (details in the log file named on screen).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from estaleiro.errors import EstaleiroError
+from estaleiro.repo import repo_root
+
+CRASH_LOG = Path(tempfile.gettempdir()) / "estaleiro-crash.log"
+FORMATS = click.Choice(["text", "md", "json"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Estaleiro: GitOps for MLOps on Google Cloud. Runs on the git repository you are in."""
+
+
+@cli.command()
+@click.argument("stack")
+@click.option("--base", metavar="REF", help="Show what changes relative to this git ref.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def plan(stack: str, base: str | None, fmt: str, out: Path | None) -> int:
+    """Plan STACK offline; with --base, the diff a pull request would apply."""
+    from estaleiro.commands.plan import plan as run
+
+    return run(repo_root(), stack, base, fmt, out)  # type: ignore[arg-type]
+
+
+@cli.group()
+def env() -> None:
+    """Environments (stacks)."""
+
+
+@env.command("clone")
+@click.argument("src")
+@click.argument("dst")
+@click.option("--project", required=True, help="GCP project id of the new environment.")
+@click.option("--region", help="GCP region (default: the source's).")
+@click.option("--team", help="Owning team, the `team` label (default: DST).")
+@click.option("--with-models", is_flag=True, help="Also copy the source's model manifests.")
+def env_clone(src: str, dst: str, project: str, region: str | None, team: str | None, with_models: bool) -> int:
+    """Create stacks/DST from stacks/SRC for a new team."""
+    from estaleiro.commands.env_clone import clone
+
+    return clone(repo_root(), src, dst, project=project, region=region, team=team, with_models=with_models)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="estaleiro", standalone_mode=False)
+    except click.ClickException as err:
+        err.show()
+        return 2
+    except click.exceptions.Abort:
+        return 2
+    except EstaleiroError as err:
+        click.echo(str(err), err=True)
+        return err.exit_code
+    except Exception:  # noqa: BLE001 - the one place unexpected errors become an exit code
+        CRASH_LOG.write_text(traceback.format_exc(), encoding="utf-8")
+        click.echo(f"estaleiro: unexpected error; details in {CRASH_LOG}", err=True)
+        return 3
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

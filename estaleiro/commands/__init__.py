@@ -1,0 +1,1 @@
+"""One module per command; each is a typed function that returns its exit code."""

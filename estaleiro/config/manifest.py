@@ -1,0 +1,86 @@
+"""A model manifest `stacks/<env>/models/<model>.yaml`: the desired serving state of one model.
+
+The file name is the model's key (a DNS label). Bumping a version or the traffic here, in
+a reviewed pull request, is the only way a model reaches an environment.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictFloat, StrictInt, model_validator
+
+from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
+
+API_VERSION = "estaleiro/v1"
+
+
+class ServingSpec(Frozen):
+    """Compute for every deployed version of the model."""
+
+    machine_type: MachineType = Field(alias="machineType")
+    min_replicas: Annotated[StrictInt, Field(ge=1, le=100)] = Field(alias="minReplicas")
+    max_replicas: Annotated[StrictInt, Field(ge=1, le=100)] = Field(alias="maxReplicas")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ServingSpec:
+        if self.max_replicas < self.min_replicas:
+            raise ValueError(
+                f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})"
+            )
+        return self
+
+
+class VersionSpec(Frozen):
+    """One registered model version and the evidence it cites."""
+
+    artifact_uri: GcsUri = Field(alias="artifactUri")
+    image: Image = Field(description="serving container image; prod requires @sha256: pinning")
+    card: Text = Field(description="repository-relative path of the version's model card")
+
+
+class Threshold(Frozen):
+    """Bounds a metric in every version's model card must meet."""
+
+    min: StrictFloat | StrictInt | None = None
+    max: StrictFloat | StrictInt | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        return self
+
+
+class ModelManifest(Frozen):
+    """What serves, with how much traffic, on what compute, owned by whom."""
+
+    api_version: Literal["estaleiro/v1"] = Field(alias="apiVersion")
+    display_name: Text = Field(alias="displayName")
+    description: str = ""
+    owners: tuple[Email, ...] = Field(min_length=1)
+    serving: ServingSpec
+    versions: dict[Version, VersionSpec] = Field(min_length=1)
+    traffic: dict[Version, Annotated[StrictInt, Field(ge=0, le=100)]] = Field(
+        description="percent of requests per version; sums to 100"
+    )
+    thresholds: dict[Text, Threshold] = Field(
+        default_factory=dict, description="metric name -> bounds every version's card must meet"
+    )
+    canary_limit_percent: Annotated[StrictInt, Field(ge=1, le=100)] | None = Field(
+        default=None,
+        alias="canaryLimitPercent",
+        description="overrides the stack's canary limit for this model",
+    )
+
+    @model_validator(mode="after")
+    def _split(self) -> ModelManifest:
+        undeclared = sorted(set(self.traffic) - set(self.versions))
+        if undeclared:
+            raise ValueError(
+                f"traffic names undeclared version(s) {', '.join(undeclared)}; declared: {', '.join(self.versions)}"
+            )
+        total = sum(self.traffic.values())
+        if total != 100:
+            raise ValueError(f"traffic split sums to {total}, must be 100")
+        return self

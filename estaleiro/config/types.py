@@ -1,0 +1,71 @@
+"""Constrained string types shared by every schema, each with the words a user needs.
+
+The pattern lands in the published JSON Schema (editors check as people type); the
+description is what a validation error says is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+DNS_LABEL = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+STACK_NAME = r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$"
+PROJECT_ID = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+REGION = r"^[a-z]+-[a-z]+[0-9]+$"
+PREFIX = r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$"
+LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
+LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+GITHUB_REPO = r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$"
+VERSION = r"^v[0-9]{1,6}$"
+GCS_URI = r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$"
+IMAGE = r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$"
+NETWORK = r"^projects/[0-9]+/global/networks/[a-z]([-a-z0-9]*[a-z0-9])?$"
+MACHINE_TYPE = r"^[a-z][a-z0-9]*-[a-z0-9-]+$"
+
+ALLOWED = {
+    DNS_LABEL: "a DNS label: lowercase letters, digits and hyphens, starting with a letter, at most 63",
+    STACK_NAME: "a stack name: 2-12 lowercase letters, digits or hyphens, starting with a letter",
+    PROJECT_ID: "a GCP project id: 6-30 lowercase letters, digits or hyphens, starting with a letter",
+    REGION: "a GCP region such as us-central1 or europe-west4",
+    PREFIX: "a naming prefix: 2-20 lowercase letters, digits or hyphens, starting with a letter",
+    LABEL_KEY: "a label key: lowercase letters, digits, '_' or '-', starting with a letter, at most 63",
+    LABEL_VALUE: "a label value: lowercase letters, digits, '_' or '-', at most 63",
+    EMAIL: "an e-mail address",
+    GITHUB_REPO: "a GitHub repository as owner/name",
+    VERSION: "a model version such as v7",
+    GCS_URI: "a Cloud Storage URI such as gs://bucket/path/",
+    IMAGE: "a container image such as us-docker.pkg.dev/project/repo/image:tag or ...@sha256:<64 hex>",
+    NETWORK: "a VPC network as projects/<project number>/global/networks/<name>",
+    MACHINE_TYPE: "a Compute Engine machine type such as n1-standard-4",
+}
+
+
+def pattern(regex: str) -> object:
+    """A `Field` that constrains a string to `regex` and documents it in the schema."""
+    return Field(pattern=regex, description=ALLOWED[regex])
+
+
+DnsLabel = Annotated[StrictStr, pattern(DNS_LABEL)]
+StackName = Annotated[StrictStr, pattern(STACK_NAME)]
+ProjectId = Annotated[StrictStr, pattern(PROJECT_ID)]
+Region = Annotated[StrictStr, pattern(REGION)]
+Prefix = Annotated[StrictStr, pattern(PREFIX)]
+LabelKey = Annotated[StrictStr, pattern(LABEL_KEY)]
+LabelValue = Annotated[StrictStr, pattern(LABEL_VALUE)]
+Email = Annotated[StrictStr, pattern(EMAIL)]
+GithubRepo = Annotated[StrictStr, pattern(GITHUB_REPO)]
+Version = Annotated[StrictStr, pattern(VERSION)]
+GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
+Image = Annotated[StrictStr, pattern(IMAGE)]
+Network = Annotated[StrictStr, pattern(NETWORK)]
+MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE)]
+Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+class Frozen(BaseModel):
+    """Base of every schema: unknown keys are errors, objects are immutable after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)

@@ -1,0 +1,1 @@
+"""The offline plan: the resource graph a Pulumi program would register."""

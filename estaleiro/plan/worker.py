@@ -1,0 +1,54 @@
+"""Plans one stack of one repository in a process of its own: `python -m estaleiro.plan.worker ROOT STACK`.
+
+A process per plan because Pulumi's runtime is process-global and because a plan of a git
+ref must import that ref's own `components/` and `estaleiro/` (its root is first on the
+path), exactly what `pulumi up` would run there. Prints the plan JSON, or an error object.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from estaleiro.config.environment import config_path, load_stack_config
+from estaleiro.config.validation import read_yaml
+from estaleiro.errors import EstaleiroError, InvalidInput
+from estaleiro.plan.engine import run_program
+from estaleiro.plan.model import Plan
+from estaleiro.repo import display
+
+
+def plan_repository(root: Path, stack: str) -> Plan:
+    """Run `root/__main__.py` as stack `stack`, offline, with the stack file as Pulumi config."""
+    program = root / "__main__.py"
+    if not program.is_file():
+        raise InvalidInput(f"{root}: no __main__.py: not an Estaleiro repository")
+    config = load_stack_config(root, stack)
+    path = config_path(root, stack)
+    raw = read_yaml(path, display(root, path))["config"]
+    return run_program(
+        lambda: runpy.run_path(str(program), run_name="__main__"),
+        stack=stack,
+        gcp_project=config.project,
+        gcp_region=config.region,
+        config=raw,
+    )
+
+
+def main(argv: list[str]) -> int:
+    root, stack = Path(argv[0]).resolve(), argv[1]
+    sys.path.insert(0, str(root))
+    try:
+        sys.stdout.write(plan_repository(root, stack).dumps())
+        return 0
+    except EstaleiroError as err:
+        problems = [asdict(p) for p in err.problems] if isinstance(err, InvalidInput) else []
+        json.dump({"error": {"exit_code": err.exit_code, "message": str(err), "problems": problems}}, sys.stdout)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
