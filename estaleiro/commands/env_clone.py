@@ -73,6 +73,7 @@ def _check_arguments(root: Path, dst: str, project: str, region: str | None) -> 
 def _rewrite(text: str, src: str, dst: str, old_project: str, project: str, region: str | None, team: str) -> str:
     yaml = YAML()
     yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
     document = yaml.load(text)
     for key in SECRET_KEYS:
         document.pop(key, None)

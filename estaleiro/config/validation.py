@@ -39,7 +39,16 @@ def parse(model: type[M], data: Any, display: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise InvalidInput([_problem(model, e, display) for e in err.errors()]) from err
+        errors = err.errors()
+        raise InvalidInput([_problem(model, e, display) for e in errors if not _caused_by_items(e, errors)]) from err
+
+
+def _caused_by_items(error: ErrorDetails, errors: list[ErrorDetails]) -> bool:
+    """A container's 'too short' that only restates that one of its items was rejected."""
+    loc = tuple(error["loc"])
+    return error["type"] == "too_short" and any(
+        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in errors
+    )
 
 
 def _problem(model: type[BaseModel], error: ErrorDetails, display: str) -> Problem:
