@@ -38,6 +38,52 @@ def plan(stack: str, base: str | None, fmt: str, out: Path | None) -> int:
     return run(repo_root(), stack, base, fmt, out)  # type: ignore[arg-type]
 
 
+@cli.command()
+@click.argument("stacks", nargs=-1)
+@click.option("--base", metavar="REF", help="Only the stacks a change since this git ref touches.")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "sarif"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def check(stacks: tuple[str, ...], base: str | None, fmt: str, out: Path | None) -> int:
+    """Validate manifests and cards, apply promotion rules, run checkov: one report."""
+    from estaleiro.commands.check import check as run
+
+    return run(repo_root(), list(stacks), base, fmt, out)  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.argument("model")
+@click.argument("version")
+@click.option("--to", "to", required=True, metavar="STACK", help="Stack to promote into.")
+@click.option("--canary", type=int, metavar="PCT", help="Start the version at PCT % of traffic.")
+@click.option("--artifact-uri", help="gs:// folder of the model artifact (new versions only).")
+@click.option("--image", help="Serving container image (new versions only).")
+def promote(model: str, version: str, to: str, canary: int | None, artifact_uri: str | None, image: str | None) -> int:
+    """Write the manifest change that promotes MODEL VERSION into a stack, for a pull request."""
+    from estaleiro.commands.promote import promote as run
+
+    return run(repo_root(), model, version, to, canary=canary, artifact_uri=artifact_uri, image=image)
+
+
+@cli.command()
+@click.argument("model")
+@click.argument("version")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack whose canary completes.")
+def complete(model: str, version: str, stack: str) -> int:
+    """Move MODEL VERSION to 100 % of traffic in a stack and retire the other versions."""
+    from estaleiro.commands.promote import complete as run
+
+    return run(repo_root(), model, version, stack)
+
+
+@cli.command()
+@click.option("--changed-since", metavar="REF", help="Only stacks a change since this git ref touches.")
+def stacks(changed_since: str | None) -> int:
+    """List stacks in deployment order (upstream first)."""
+    from estaleiro.commands.stacks import stacks as run
+
+    return run(repo_root(), changed_since)
+
+
 @cli.group()
 def env() -> None:
     """Environments (stacks)."""
