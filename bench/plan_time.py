@@ -24,12 +24,15 @@ def main() -> None:
     times, resources = [], 0
     for _ in range(args.runs):
         start = time.perf_counter()
-        out = subprocess.run([ESTALEIRO, "plan", args.stack, "--format", "json"], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [ESTALEIRO, "plan", args.stack, "--format", "json"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
         times.append(time.perf_counter() - start)
         resources = len(json.loads(out)["resources"])
-    print(f"estaleiro plan {args.stack}: median {statistics.median(times):.2f} s over {args.runs} runs "
-          f"(min {min(times):.2f}, max {max(times):.2f}); {resources} resources; target < 2 s")
+    print(
+        f"estaleiro plan {args.stack}: median {statistics.median(times):.2f} s over {args.runs} runs "
+        f"(min {min(times):.2f}, max {max(times):.2f}); {resources} resources; target < 2 s"
+    )
 
 
 if __name__ == "__main__":

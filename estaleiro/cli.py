@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EstaleiroError as err:
         click.echo(str(err), err=True)
         return err.exit_code
-    except Exception:  # noqa: BLE001 - the one place unexpected errors become an exit code
+    except Exception:
         CRASH_LOG.write_text(traceback.format_exc(), encoding="utf-8")
         click.echo(f"estaleiro: unexpected error; details in {CRASH_LOG}", err=True)
         return 3

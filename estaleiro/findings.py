@@ -14,11 +14,11 @@ Source = Literal["schema", "promotion", "checkov"]
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    file: str            # repo-relative path of what the finding is about
-    rule: str            # rule id, e.g. "CKV_GCP_62", "CKV_EST_3", "promotion/card-metrics"
-    message: str         # what is wrong and, where possible, how to fix it
+    file: str  # repo-relative path of what the finding is about
+    rule: str  # rule id, e.g. "CKV_GCP_62", "CKV_EST_3", "promotion/card-metrics"
+    message: str  # what is wrong and, where possible, how to fix it
     source: Source
-    resource: str = ""   # resource address or model/version the finding is about
+    resource: str = ""  # resource address or model/version the finding is about
     suppressed_reason: str = ""  # non-empty: a deliberate, documented exception
 
     @property

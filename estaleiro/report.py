@@ -15,8 +15,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def as_findings(problems: Sequence[Problem]) -> list[Finding]:
     """Invalid input, in the report's one shape: the rule is the broken key path."""
-    return [Finding(p.file, "schema/invalid-input", f"{p.path}: {p.message}" if p.path else p.message, "schema")
-            for p in problems]
+    return [
+        Finding(p.file, "schema/invalid-input", f"{p.path}: {p.message}" if p.path else p.message, "schema")
+        for p in problems
+    ]
 
 
 def render(findings: Sequence[Finding], fmt: ReportFormat, checked: Sequence[str]) -> str:
@@ -34,7 +36,9 @@ def headline(findings: Sequence[Finding], checked: Sequence[str]) -> str:
     failing = sum(1 for f in findings if not f.suppressed)
     suppressed = len(findings) - failing
     verdict = "PASS" if failing == 0 else "FAIL"
-    return f"{verdict}: {failing} violation(s), {suppressed} documented exception(s) in {', '.join(checked) or 'nothing'}"
+    return (
+        f"{verdict}: {failing} violation(s), {suppressed} documented exception(s) in {', '.join(checked) or 'nothing'}"
+    )
 
 
 def _text(findings: Sequence[Finding], checked: Sequence[str]) -> str:
@@ -57,8 +61,12 @@ def _markdown(findings: Sequence[Finding], checked: Sequence[str]) -> str:
         lines += [f"| `{f.rule}` | `{f.file}` | {_cell(f.resource)} | {_cell(f.message)} |" for f in violations]
         lines.append("")
     if exceptions:
-        lines += ["<details><summary>Documented exceptions</summary>", "", "| rule | resource | reason |",
-                  "|---|---|---|"]
+        lines += [
+            "<details><summary>Documented exceptions</summary>",
+            "",
+            "| rule | resource | reason |",
+            "|---|---|---|",
+        ]
         lines += [f"| `{f.rule}` | {_cell(f.resource)} | {_cell(f.suppressed_reason)} |" for f in exceptions]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
@@ -73,8 +81,15 @@ def _json(findings: Sequence[Finding], checked: Sequence[str]) -> dict[str, Any]
         "checked": list(checked),
         "passed": all(f.suppressed for f in findings),
         "findings": [
-            {"file": f.file, "rule": f.rule, "message": f.message, "source": f.source, "resource": f.resource,
-             "suppressed": f.suppressed, "reason": f.suppressed_reason}
+            {
+                "file": f.file,
+                "rule": f.rule,
+                "message": f.message,
+                "source": f.source,
+                "resource": f.resource,
+                "suppressed": f.suppressed,
+                "reason": f.suppressed_reason,
+            }
             for f in findings
         ],
     }
@@ -99,8 +114,13 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "estaleiro", "informationUri": "https://github.com/acme/estaleiro",
-                                    "rules": [{"id": rule} for rule in rules]}},
+                "tool": {
+                    "driver": {
+                        "name": "estaleiro",
+                        "informationUri": "https://github.com/acme/estaleiro",
+                        "rules": [{"id": rule} for rule in rules],
+                    }
+                },
                 "results": results,
             }
         ],

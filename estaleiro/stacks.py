@@ -14,7 +14,9 @@ SHARED = ("components/", "estaleiro/", "policies/", "__main__.py", "Pulumi.yaml"
 
 def all_stacks(root: Path) -> list[str]:
     folder = root / "stacks"
-    return sorted(p.name for p in folder.iterdir() if (p / f"Pulumi.{p.name}.yaml").is_file()) if folder.is_dir() else []
+    return (
+        sorted(p.name for p in folder.iterdir() if (p / f"Pulumi.{p.name}.yaml").is_file()) if folder.is_dir() else []
+    )
 
 
 def deployment_order(root: Path, stacks: list[str]) -> list[str]:
@@ -35,7 +37,8 @@ def changed_stacks(root: Path, ref: str) -> list[str]:
         return stacks
     models = {f.split("/")[1] for f in files if f.startswith("model_cards/") and f.count("/") >= 2}
     return [
-        s for s in stacks
+        s
+        for s in stacks
         if any(f.startswith(f"stacks/{s}/") for f in files)
         or any((root / "stacks" / s / "models" / f"{m}.yaml").is_file() for m in models)
     ]

@@ -106,7 +106,7 @@ def _load_model(root: Path, path: Path) -> Model:
     problems: list[Problem] = []
     cards = {}
     for version, spec in manifest.versions.items():
-        card = _collect(problems, lambda: _load_card(root, shown, path.stem, version, spec.card))
+        card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
         if card is not None:
             cards[version] = card
     if problems:

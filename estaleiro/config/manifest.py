@@ -25,9 +25,7 @@ class ServingSpec(Frozen):
     @model_validator(mode="after")
     def _bounds(self) -> ServingSpec:
         if self.max_replicas < self.min_replicas:
-            raise ValueError(
-                f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})"
-            )
+            raise ValueError(f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})")
         return self
 
 

@@ -63,9 +63,7 @@ class StackConfig(Frozen):
     ci_repository: GithubRepo = Field(
         alias="estaleiro:ciRepository", description="the only repository whose CI may deploy (owner/name)"
     )
-    kms_rotation_days: Annotated[StrictInt, Field(ge=1, le=90)] = Field(
-        default=90, alias="estaleiro:kmsRotationDays"
-    )
+    kms_rotation_days: Annotated[StrictInt, Field(ge=1, le=90)] = Field(default=90, alias="estaleiro:kmsRotationDays")
     allowed_artifact_buckets: tuple[GcsUri, ...] = Field(
         default=(),
         alias="estaleiro:allowedArtifactBuckets",

@@ -22,7 +22,7 @@ PROJECT = "estaleiro"
 
 
 def run_program(
-    program: Callable[[], object],
+    program: Callable[[], None],
     stack: str,
     gcp_project: str,
     gcp_region: str,

@@ -44,7 +44,7 @@ class GcpMocks(Mocks):
         inputs = dict(args.inputs)
         inputs.pop(PROVIDER_KEY, None)
         project = inputs.get("project", self.project)
-        location = inputs.get("location", inputs.get("region", self.region))
+        location = str(inputs.get("location", inputs.get("region", self.region)))
         computed = RESOURCE_OUTPUTS.get(args.typ, _default)(
             Ctx(args.name, inputs, project, location, project_number(project))
         )
@@ -129,7 +129,11 @@ def _pool_provider(ctx: Ctx) -> Outputs:
 def _service_identity(ctx: Ctx) -> Outputs:
     agent = ctx.get("service").split(".")[0]
     email = f"service-{ctx.number}@gcp-sa-{agent}.iam.gserviceaccount.com"
-    return {"id": f"projects/{ctx.project}/services/{ctx.get('service')}", "email": email, "member": f"serviceAccount:{email}"}
+    return {
+        "id": f"projects/{ctx.project}/services/{ctx.get('service')}",
+        "email": email,
+        "member": f"serviceAccount:{email}",
+    }
 
 
 def _service(ctx: Ctx) -> Outputs:
@@ -137,7 +141,13 @@ def _service(ctx: Ctx) -> Outputs:
 
 
 def _iam_member(ctx: Ctx) -> Outputs:
-    target = ctx.get("bucket") or ctx.get("cryptoKeyId") or ctx.get("serviceAccountId") or ctx.get("repository") or ctx.project
+    target = (
+        ctx.get("bucket")
+        or ctx.get("cryptoKeyId")
+        or ctx.get("serviceAccountId")
+        or ctx.get("repository")
+        or ctx.project
+    )
     return {"id": f"{target}/{ctx.get('role')}/{ctx.get('member')}", "etag": "BwY" + numeric_id(ctx.name)[:8]}
 
 
@@ -148,7 +158,12 @@ def _endpoint(ctx: Ctx) -> Outputs:
 def _model_version(ctx: Ctx) -> Outputs:
     model = f"projects/{ctx.project}/locations/{ctx.location}/models/{ctx.get('model_id')}"
     version = ctx.get("version").lstrip("v")
-    return {"id": f"{model}@{version}", "model_name": model, "version_id": version, "versioned_name": f"{model}@{version}"}
+    return {
+        "id": f"{model}@{version}",
+        "model_name": model,
+        "version_id": version,
+        "versioned_name": f"{model}@{version}",
+    }
 
 
 def _endpoint_deployment(ctx: Ctx) -> Outputs:
@@ -206,7 +221,7 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[PlannedResource] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         inputs = plain(json_format.MessageToDict(request.object))
         if PROVIDER_KEY in inputs:
             inputs[PROVIDER_KEY] = "(dynamic provider, serialised)"

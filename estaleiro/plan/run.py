@@ -51,12 +51,17 @@ def export_ref(root: Path, ref: str, into: Path) -> Path:
     """The tracked files of `ref`, extracted with `git archive`: the user's checkout is never touched."""
     resolved = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if resolved.returncode != 0:
         raise InvalidInput([Problem("--base", "", f"{ref!r} is not a commit, branch or tag of this repository")])
     archive = into / "ref.tar"
-    subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), resolved.stdout.strip()], cwd=root, check=True)
+    subprocess.run(
+        ["git", "archive", "--format=tar", "-o", str(archive), resolved.stdout.strip()], cwd=root, check=True
+    )
     tree = into / "tree"
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")

@@ -29,8 +29,12 @@ def plan_repository(root: Path, stack: str) -> Plan:
     config = load_stack_config(root, stack)
     path = config_path(root, stack)
     raw = read_yaml(path, display(root, path))["config"]
+
+    def run_main() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
     return run_program(
-        lambda: runpy.run_path(str(program), run_name="__main__"),
+        run_main,
         stack=stack,
         gcp_project=config.project,
         gcp_region=config.region,

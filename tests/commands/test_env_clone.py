@@ -16,7 +16,10 @@ def test_clone_rewrites_project_region_team_and_drops_source_bound_values(repo: 
     env = load_environment(repo, "fraud")
     config = env.config
     assert (config.project, config.region, config.team, config.prefix) == (
-        "acme-fraud-ml", "europe-west4", "fraud", "acme-ml"
+        "acme-fraud-ml",
+        "europe-west4",
+        "fraud",
+        "acme-ml",
     )
     assert config.serving.private_network is None
     assert config.allowed_artifact_buckets == ()

@@ -74,8 +74,10 @@ def test_every_error_of_the_file_in_one_run(tmp_path: Path) -> None:
         "estaleiro:kmsRotationDays, estaleiro:allowedArtifactBuckets, estaleiro:serving, estaleiro:promotion",
         "stacks/dev/Pulumi.dev.yaml: config.estaleiro:kmsRotationDays: input should be less than or equal to 90 "
         "(got int 365)",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:labels: reserved label(s) env are set by Estaleiro; remove them here",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:notificationEmails.0: got 'not-an-email', expected an e-mail address",
+        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:labels: reserved label(s) env are set by Estaleiro; "
+        "remove them here",
+        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:notificationEmails.0: got 'not-an-email', "
+        "expected an e-mail address",
         "stacks/dev/Pulumi.dev.yaml: config.gcp:project: got 'Acme', expected a GCP project id: 6-30 lowercase "
         "letters, digits or hyphens, starting with a letter",
     ]
