@@ -13,9 +13,11 @@ class Problem:
     file: str
     path: str
     message: str
+    line: int = 0  # 1-based line in `file` where `path` starts, when known
 
     def __str__(self) -> str:
-        return ": ".join(part for part in (self.file, self.path, self.message) if part)
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return ": ".join(part for part in (where, self.path, self.message) if part)
 
 
 class EstaleiroError(Exception):

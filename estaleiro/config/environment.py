@@ -17,7 +17,7 @@ from estaleiro.config.card import ModelCard
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
-from estaleiro.config.validation import parse, read_yaml
+from estaleiro.config.validation import load_file
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.repo import display, inside
 
@@ -79,7 +79,7 @@ def config_path(root: Path, stack: str) -> Path:
 
 def load_stack_config(root: Path, stack: str) -> StackConfig:
     path = config_path(root, stack)
-    return parse(StackFile, read_yaml(path, display(root, path)), display(root, path)).config
+    return load_file(StackFile, path, display(root, path)).config
 
 
 def load_environment(root: Path, stack: str) -> Environment:
@@ -102,7 +102,7 @@ def _load_model(root: Path, path: Path) -> Model:
     if path.suffix != ".yaml":
         raise InvalidInput([Problem(shown, "", "model manifests are <model>.yaml files; rename or remove this one")])
     check_name(path.stem, DNS_LABEL, shown, "model name")
-    manifest = parse(ModelManifest, read_yaml(path, shown), shown)
+    manifest = load_file(ModelManifest, path, shown)
     problems: list[Problem] = []
     cards = {}
     for version, spec in manifest.versions.items():
@@ -124,7 +124,7 @@ def _load_card(root: Path, manifest: str, model: str, version: str, relative: st
             [Problem(manifest, where, f"{relative!r} does not exist; every deployed version needs a model card")]
         )
     shown = display(root, card_path)
-    card = parse(ModelCard, read_yaml(card_path, shown), shown)
+    card = load_file(ModelCard, card_path, shown)
     details = card.model_details
     if (details.name, details.version.name) != (model, version):
         raise InvalidInput(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from dataclasses import replace
 import typing
 from pathlib import Path
 from typing import Any, TypeVar, Union
@@ -17,12 +18,30 @@ from estaleiro.errors import InvalidInput, Problem
 M = TypeVar("M", bound=BaseModel)
 
 
+def load_file(model: type[M], path: Path, display: str) -> M:
+    """Read, parse and validate one file; each problem names the line its key starts on."""
+    text = _read(path, display)
+    data = _safe_load(text, display)
+    try:
+        return parse(model, data, display)
+    except InvalidInput as err:
+        lines = _line_index(yaml.compose(text))
+        raise InvalidInput([replace(p, line=_line_of(lines, p.path)) for p in err.problems]) from err
+
+
 def read_yaml(path: Path, display: str) -> Any:
     """Parse one YAML document; a syntax error names the file, line and column."""
+    return _safe_load(_read(path, display), display)
+
+
+def _read(path: Path, display: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as err:
         raise InvalidInput([Problem(display, "", f"cannot read: {err.strerror}")]) from err
+
+
+def _safe_load(text: str, display: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -41,6 +60,31 @@ def parse(model: type[M], data: Any, display: str) -> M:
     except ValidationError as err:
         errors = err.errors()
         raise InvalidInput([_problem(model, e, display) for e in errors if not _caused_by_items(e, errors)]) from err
+
+
+def _line_index(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """Dotted key path (as problems spell it) -> 1-based line where its value starts."""
+    index: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            index[path] = key.start_mark.line + 1
+            index.update(_line_index(value, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            path = f"{prefix}.{position}" if prefix else str(position)
+            index[path] = item.start_mark.line + 1
+            index.update(_line_index(item, path))
+    return index
+
+
+def _line_of(index: dict[str, int], path: str) -> int:
+    """The line of `path`, or of its nearest ancestor present in the file (a missing key's parent)."""
+    while path:
+        if path in index:
+            return index[path]
+        path = path.rpartition(".")[0]
+    return 0
 
 
 def _caused_by_items(error: ErrorDetails, errors: list[ErrorDetails]) -> bool:

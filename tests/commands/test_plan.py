@@ -34,7 +34,7 @@ def test_plan_of_a_stack_with_bad_config_is_exit_2_with_file_and_key(repo: Path,
     code, out, err = cli(repo, "plan", "dev")
     assert (code, out) == (2, "")
     assert err == (
-        "stacks/dev/Pulumi.dev.yaml: config.gcp:region: got 'Moon', expected a GCP region such as "
+        "stacks/dev/Pulumi.dev.yaml:6: config.gcp:region: got 'Moon', expected a GCP region such as "
         "us-central1 or europe-west4\n"
     )
 

@@ -68,17 +68,17 @@ def test_every_error_of_the_file_in_one_run(tmp_path: Path) -> None:
 """,
     )
     assert problems(tmp_path) == [
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:ciRepository: required key is missing",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:colour: unknown key; allowed keys: gcp:project, gcp:region, "
+        "stacks/dev/Pulumi.dev.yaml:1: config.estaleiro:ciRepository: required key is missing",
+        "stacks/dev/Pulumi.dev.yaml:9: config.estaleiro:colour: unknown key; allowed keys: gcp:project, gcp:region, "
         "estaleiro:prefix, estaleiro:team, estaleiro:labels, estaleiro:notificationEmails, estaleiro:ciRepository, "
         "estaleiro:kmsRotationDays, estaleiro:allowedArtifactBuckets, estaleiro:serving, estaleiro:promotion",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:kmsRotationDays: input should be less than or equal to 90 "
+        "stacks/dev/Pulumi.dev.yaml:8: config.estaleiro:kmsRotationDays: input should be less than or equal to 90 "
         "(got int 365)",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:labels: reserved label(s) env are set by Estaleiro; "
+        "stacks/dev/Pulumi.dev.yaml:6: config.estaleiro:labels: reserved label(s) env are set by Estaleiro; "
         "remove them here",
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:notificationEmails.0: got 'not-an-email', "
+        "stacks/dev/Pulumi.dev.yaml:7: config.estaleiro:notificationEmails.0: got 'not-an-email', "
         "expected an e-mail address",
-        "stacks/dev/Pulumi.dev.yaml: config.gcp:project: got 'Acme', expected a GCP project id: 6-30 lowercase "
+        "stacks/dev/Pulumi.dev.yaml:2: config.gcp:project: got 'Acme', expected a GCP project id: 6-30 lowercase "
         "letters, digits or hyphens, starting with a letter",
     ]
 
@@ -86,7 +86,7 @@ def test_every_error_of_the_file_in_one_run(tmp_path: Path) -> None:
 def test_wrong_types_name_what_was_given(tmp_path: Path) -> None:
     write_stack(tmp_path, GOOD.replace("[oncall@acme.example.com]", "oncall@acme.example.com"))
     assert problems(tmp_path) == [
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:notificationEmails: input should be a valid tuple "
+        "stacks/dev/Pulumi.dev.yaml:6: config.estaleiro:notificationEmails: input should be a valid tuple "
         "(got a string 'oncall@acme.example.com')"
     ]
 
@@ -94,7 +94,7 @@ def test_wrong_types_name_what_was_given(tmp_path: Path) -> None:
 def test_nested_unknown_key_lists_what_is_allowed(tmp_path: Path) -> None:
     write_stack(tmp_path, GOOD + "  estaleiro:serving: {network: default}\n")
     assert problems(tmp_path) == [
-        "stacks/dev/Pulumi.dev.yaml: config.estaleiro:serving.network: unknown key; allowed keys: privateNetwork"
+        "stacks/dev/Pulumi.dev.yaml:8: config.estaleiro:serving.network: unknown key; allowed keys: privateNetwork"
     ]
 
 
