@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import types
-from dataclasses import replace
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
