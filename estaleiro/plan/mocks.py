@@ -51,14 +51,14 @@ class GcpMocks(Mocks):
         outputs = {**inputs, **computed}
         return str(outputs.pop("id", f"projects/{project}/{args.name}")), outputs
 
-    def call(self, args: MockCallArgs) -> tuple[Outputs, None]:
+    def call(self, args: MockCallArgs) -> Outputs:  # type: ignore[override]
         project = args.args.get("project") or args.args.get("projectId") or self.project
         number = project_number(project)
         if args.token == "gcp:organizations/getProject:getProject":
-            return {"number": number, "projectId": project, "name": project}, None
+            return {"number": number, "projectId": project, "name": project}
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
             email = f"service-{number}@gs-project-accounts.iam.gserviceaccount.com"
-            return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": project}, None
+            return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": project}
         raise NotImplementedError(f"no offline result for invoke {args.token}: add it to estaleiro/plan/mocks.py")
 
 

@@ -34,7 +34,7 @@ def short(urn: str | None) -> str:
     """`type name` from a URN, the way people refer to a resource."""
     if not urn:
         return "-"
-    _, _, _, qualified_type, name = urn.split("::", 4)
+    _, _, qualified_type, name = urn.split("::", 3)
     return f"{qualified_type.split('$')[-1]} {name}"
 
 

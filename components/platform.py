@@ -1,0 +1,30 @@
+"""One environment's whole platform: the foundation, then every model the manifests serve."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.foundation import Foundation
+from components.serving import ServedModel, ServingInputs
+from estaleiro.config.environment import Environment
+
+
+class Platform(pulumi.ComponentResource):
+    foundation: Foundation
+    models: dict[str, ServedModel]
+
+    def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("estaleiro:platform:Platform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.foundation = foundation = Foundation(name, env, child)
+        serving = ServingInputs(
+            kms_key=foundation.keys.vertex.id,
+            service_account=foundation.accounts.model_serving.email,
+            depends_on=[foundation.keys.grants["vertex"]],
+        )
+        self.models = {m.name: ServedModel(f"{name}-{m.name}", env, m, serving, child) for m in env.models}
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            **foundation.outputs,
+            "endpoints": {model: served.endpoint.id for model, served in self.models.items()},
+        }
+        self.register_outputs(self.outputs)

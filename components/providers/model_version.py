@@ -1,0 +1,144 @@
+"""A model version in the Vertex AI Model Registry, uploaded once and found again by its alias.
+
+The version key (`v7`) is also a Vertex version alias, so `models/ID@v7` resolves to it:
+a re-run, or a run after a crash between upload and state save, adopts the existing
+version instead of uploading it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from components.providers.vertex_clients import VertexClients
+
+REPLACE_ON = ("project", "region", "model_id", "version", "artifact_uri", "serving_image", "encryption_key")
+UPDATE_ON = ("display_name", "description", "labels")
+
+
+@dataclass(frozen=True)
+class ModelVersionArgs:
+    project: str
+    region: str
+    model_id: str
+    display_name: str
+    version: str
+    artifact_uri: str
+    serving_image: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+    encryption_key: pulumi.Input[str] | None = None
+
+
+def model_name(props: Mapping[str, Any]) -> str:
+    return f"projects/{props['project']}/locations/{props['region']}/models/{props['model_id']}"
+
+
+def version_labels(props: Mapping[str, Any]) -> dict[str, str]:
+    return {**props.get("labels", {}), "version": props["version"]}
+
+
+class ModelVersionProvider(ResourceProvider):
+    """Create = find by alias or upload; update = labels and description; delete = that version."""
+
+    serialize_as_secret_always = False
+
+    def __init__(self, clients: VertexClients | None = None) -> None:
+        super().__init__()
+        self.clients = clients or VertexClients()
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.clients.model_service(props["region"])
+        found = self._find(client, props)
+        if found is None:
+            found = self._upload(client, props)
+        return CreateResult(id_=found, outs=self._outs(props, found))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [key for key in REPLACE_ON if olds.get(key) != news.get(key)]
+        updates = [key for key in UPDATE_ON if olds.get(key) != news.get(key)]
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from google.cloud.aiplatform_v1 import Model, UpdateModelRequest
+        from google.protobuf.field_mask_pb2 import FieldMask
+
+        client = self.clients.model_service(news["region"])
+        model = Model(
+            name=id_, display_name=news["display_name"], description=news["description"], labels=version_labels(news)
+        )
+        request = UpdateModelRequest(
+            model=model, update_mask=FieldMask(paths=["display_name", "description", "labels"])
+        )
+        client.update_model(request=request, retry=self.clients.retry())
+        return UpdateResult(outs=self._outs(news, id_))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Remove this version; the registry entry goes with its last version."""
+        from google.api_core.exceptions import NotFound
+
+        client = self.clients.model_service(props["region"])
+        retry = self.clients.retry()
+        try:
+            versions = list(client.list_model_versions(name=model_name(props), retry=retry))
+            if len(versions) <= 1:
+                self.clients.wait(client.delete_model(name=model_name(props), retry=retry))
+            else:
+                self.clients.wait(client.delete_model_version(name=id_, retry=retry))
+        except NotFound:
+            return
+
+    def _find(self, client: Any, props: Mapping[str, Any]) -> str | None:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            model = client.get_model(name=f"{model_name(props)}@{props['version']}", retry=self.clients.retry())
+        except NotFound:
+            return None
+        return f"{model_name(props)}@{model.version_id}"
+
+    def _upload(self, client: Any, props: Mapping[str, Any]) -> str:
+        from google.api_core.exceptions import NotFound
+        from google.cloud.aiplatform_v1 import EncryptionSpec, Model, ModelContainerSpec, UploadModelRequest
+
+        parent_model = model_name(props)
+        try:
+            client.get_model(name=parent_model, retry=self.clients.retry())
+            placement = {"parent_model": parent_model}
+        except NotFound:
+            placement = {"model_id": props["model_id"]}
+        key = props.get("encryption_key")
+        model = Model(
+            display_name=props["display_name"],
+            description=props.get("description", ""),
+            artifact_uri=props["artifact_uri"],
+            container_spec=ModelContainerSpec(image_uri=props["serving_image"]),
+            labels=version_labels(props),
+            version_aliases=[props["version"]],
+            encryption_spec=EncryptionSpec(kms_key_name=key) if key else None,
+        )
+        request = UploadModelRequest(
+            parent=f"projects/{props['project']}/locations/{props['region']}", model=model, **placement
+        )
+        response = self.clients.wait(client.upload_model(request=request, retry=self.clients.retry()))
+        return f"{response.model}@{response.model_version_id}"
+
+    @staticmethod
+    def _outs(props: Mapping[str, Any], versioned: str) -> dict[str, Any]:
+        name, _, version_id = versioned.partition("@")
+        return {**props, "model_name": name, "version_id": version_id, "versioned_name": versioned}
+
+
+class ModelVersion(pulumi.dynamic.Resource, module="vertex", name="ModelVersion"):
+    model_name: pulumi.Output[str]
+    version_id: pulumi.Output[str]
+    versioned_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ModelVersionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {f.name: getattr(args, f.name) for f in fields(args)}
+        props.update(labels=dict(args.labels), model_name=None, version_id=None, versioned_name=None)
+        super().__init__(ModelVersionProvider(), name, props, opts)

@@ -1,0 +1,60 @@
+"""How the providers reach Vertex AI: regional GAPIC clients, one retry policy, one LRO wait.
+
+In production the clients use the regional endpoint and application-default credentials;
+tests inject a gRPC channel to an in-process fake. The object must stay picklable (Pulumi
+serialises providers with dill), so it holds plain values and at most a channel factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import grpc
+    from google.api_core.operation import Operation
+    from google.api_core.retry import Retry
+
+
+@dataclass(frozen=True)
+class VertexClients:
+    channel: Callable[[], grpc.Channel] | None = None
+    initial_delay: float = 1.0
+    max_delay: float = 60.0
+    retry_deadline: float = 600.0
+    operation_timeout: float = 3600.0
+
+    def model_service(self, region: str) -> Any:
+        from google.cloud.aiplatform_v1.services.model_service import ModelServiceClient
+        from google.cloud.aiplatform_v1.services.model_service.transports import ModelServiceGrpcTransport
+
+        return self._client(ModelServiceClient, ModelServiceGrpcTransport, region)
+
+    def endpoint_service(self, region: str) -> Any:
+        from google.cloud.aiplatform_v1.services.endpoint_service import EndpointServiceClient
+        from google.cloud.aiplatform_v1.services.endpoint_service.transports import EndpointServiceGrpcTransport
+
+        return self._client(EndpointServiceClient, EndpointServiceGrpcTransport, region)
+
+    def _client(self, client: Any, transport: Any, region: str) -> Any:
+        if self.channel is not None:
+            return client(transport=transport(channel=self.channel()))
+        return client(client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"})
+
+    def retry(self) -> Retry:
+        """Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried with exponential backoff."""
+        from google.api_core import exceptions
+        from google.api_core.retry import Retry, if_exception_type
+
+        return Retry(
+            predicate=if_exception_type(exceptions.ServiceUnavailable, exceptions.DeadlineExceeded),
+            initial=self.initial_delay,
+            maximum=self.max_delay,
+            multiplier=2.0,
+            timeout=self.retry_deadline,
+        )
+
+    def wait(self, operation: Operation) -> Any:
+        """Block until a long-running operation ends; a failed one raises its error."""
+        return operation.result(timeout=self.operation_timeout, retry=self.retry())

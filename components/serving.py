@@ -1,0 +1,122 @@
+"""Serving one model: a Vertex endpoint, its registered versions, and the traffic split the manifest asks for.
+
+pulumi-gcp has the endpoint; the Model Registry upload and the zero-downtime deployment are
+dynamic providers (`components/providers/`). The endpoint's id must be numeric, so it is a
+stable hash of `prefix-env-model` (its display name): the same on every run, never random.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp.vertex as vertex
+
+from components.providers.endpoint_deployment import DeployedVersion, EndpointDeployment, EndpointDeploymentArgs
+from components.providers.model_version import ModelVersion, ModelVersionArgs
+from estaleiro.config.environment import Environment, Model
+from estaleiro.naming import global_name, labels
+
+
+@dataclass(frozen=True)
+class ServingInputs:
+    """What serving needs from the foundation."""
+
+    kms_key: pulumi.Input[str]
+    service_account: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+def endpoint_id(display_name: str) -> str:
+    """Vertex wants at most 10 digits with no leading zero: a stable hash of the display name."""
+    digest = int(hashlib.sha256(display_name.encode()).hexdigest(), 16)
+    return str(10**9 + digest % (9 * 10**9))
+
+
+class ServedModel(pulumi.ComponentResource):
+    endpoint: vertex.AiEndpoint
+    versions: dict[str, ModelVersion]
+    deployment: EndpointDeployment
+
+    def __init__(
+        self,
+        name: str,
+        env: Environment,
+        model: Model,
+        inputs: ServingInputs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("estaleiro:serving:ServedModel", name, None, opts)
+        config, manifest = env.config, model.manifest
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(inputs.depends_on))
+        display = global_name(config, env.name, model.name)
+        model_labels = labels(config, env.name, model=model.name)
+        network = config.serving.private_network
+
+        self.endpoint = vertex.AiEndpoint(
+            f"{name}-endpoint",
+            name=endpoint_id(display),
+            display_name=display,
+            description=manifest.display_name,
+            project=config.project,
+            location=config.region,
+            region=config.region,
+            labels=model_labels,
+            encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
+            network=network,
+            opts=child,
+        )
+        self.versions = {
+            version: ModelVersion(
+                f"{name}-{version}",
+                ModelVersionArgs(
+                    project=config.project,
+                    region=config.region,
+                    model_id=display,
+                    display_name=manifest.display_name,
+                    version=version,
+                    artifact_uri=spec.artifact_uri,
+                    serving_image=spec.image,
+                    labels={
+                        **model_labels,
+                        "card": f"{model.name}-{version}",
+                        "card-git-blob": model.cards[version].git_blob,
+                    },
+                    description=manifest.description,
+                    encryption_key=inputs.kms_key,
+                ),
+                opts=child,
+            )
+            for version, spec in manifest.versions.items()
+        }
+        serving = manifest.serving
+        self.deployment = EndpointDeployment(
+            f"{name}-deployment",
+            EndpointDeploymentArgs(
+                project=config.project,
+                region=config.region,
+                endpoint=self.endpoint.id,
+                versions=[
+                    DeployedVersion(
+                        version=version,
+                        model=registered.versioned_name,
+                        traffic_percent=manifest.traffic.get(version, 0),
+                        machine_type=serving.machine_type,
+                        min_replicas=serving.min_replicas,
+                        max_replicas=serving.max_replicas,
+                        service_account=inputs.service_account,
+                    )
+                    for version, registered in self.versions.items()
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint.id,
+                "versions": {v: r.versioned_name for v, r in self.versions.items()},
+                "traffic": self.deployment.traffic_split,
+            }
+        )

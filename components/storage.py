@@ -1,0 +1,95 @@
+"""The pipeline-root and model-artifact buckets, plus the bucket their access logs go to.
+
+Every bucket: uniform bucket-level access, public access prevention enforced, versioning,
+the storage CMEK key, labels. Grants are per bucket, never project-wide storage roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp.storage as storage
+
+from estaleiro.config.environment import Environment
+from estaleiro.naming import global_name, labels
+
+
+@dataclass(frozen=True)
+class BucketAccess:
+    """`member` gets `role` on the bucket of `bucket` ("pipeline-root" or "models")."""
+
+    bucket: str
+    role: str
+    member: pulumi.Input[str]
+    who: str
+
+
+# (role, days after which objects go, days after which replaced versions go; 0 = never)
+RETENTION = {"pipeline-root": (180, 30), "models": (0, 365), "access-logs": (365, 30)}
+
+
+class Buckets(pulumi.ComponentResource):
+    pipeline_root: storage.Bucket
+    models: storage.Bucket
+    access_logs: storage.Bucket
+
+    def __init__(
+        self,
+        name: str,
+        env: Environment,
+        kms_key: pulumi.Input[str],
+        access: Sequence[BucketAccess],
+        depends_on: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("estaleiro:storage:Buckets", name, None, opts)
+        self._env, self._name, self._key, self._depends_on = env, name, kms_key, list(depends_on)
+        # The log bucket cannot log to itself; it is the one bucket without access logging.
+        self.access_logs = self._bucket("access-logs", log_to=None)
+        self.pipeline_root = self._bucket("pipeline-root", log_to=self.access_logs)
+        self.models = self._bucket("models", log_to=self.access_logs)
+        by_role = {"pipeline-root": self.pipeline_root, "models": self.models}
+        for grant in access:
+            storage.BucketIAMMember(
+                f"{name}-{grant.bucket}-{grant.who}-{grant.role.rsplit('.', 1)[-1]}",
+                bucket=by_role[grant.bucket].name,
+                role=grant.role,
+                member=grant.member,
+                opts=pulumi.ResourceOptions(parent=by_role[grant.bucket]),
+            )
+        self.register_outputs({role: bucket.url for role, bucket in by_role.items()})
+
+    def _bucket(self, role: str, log_to: storage.Bucket | None) -> storage.Bucket:
+        config, bucket_name = self._env.config, global_name(self._env.config, self._env.name, role)
+        age, noncurrent = RETENTION[role]
+        rules = [
+            _delete(
+                storage.BucketLifecycleRuleConditionArgs(days_since_noncurrent_time=noncurrent, with_state="ARCHIVED")
+            )
+        ]
+        if age:
+            rules.append(_delete(storage.BucketLifecycleRuleConditionArgs(age=age)))
+        return storage.Bucket(
+            f"{self._name}-{role}",
+            name=bucket_name,
+            project=config.project,
+            location=config.region.upper(),
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            versioning=storage.BucketVersioningArgs(enabled=True),
+            encryption=storage.BucketEncryptionArgs(default_kms_key_name=self._key),
+            logging=storage.BucketLoggingArgs(log_bucket=log_to.name, log_object_prefix=bucket_name)
+            if log_to
+            else None,
+            lifecycle_rules=rules,
+            labels=labels(config, self._env.name, purpose=role),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._depends_on),
+        )
+
+
+def _delete(condition: storage.BucketLifecycleRuleConditionArgs) -> storage.BucketLifecycleRuleArgs:
+    return storage.BucketLifecycleRuleArgs(
+        action=storage.BucketLifecycleRuleActionArgs(type="Delete"), condition=condition
+    )

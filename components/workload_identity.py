@@ -1,0 +1,65 @@
+"""Keyless CI: GitHub Actions of one repository may act as the CI deployer, and nothing else may.
+
+The provider's attribute condition rejects tokens from any other repository, and the
+deployer account trusts only the principal set of that repository: two locks, same key.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp.iam as iam
+import pulumi_gcp.serviceaccount as serviceaccount
+
+from estaleiro.config.environment import Environment
+from estaleiro.naming import project_name
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+class CiIdentity(pulumi.ComponentResource):
+    pool: iam.WorkloadIdentityPool
+    provider: iam.WorkloadIdentityPoolProvider
+
+    def __init__(
+        self,
+        name: str,
+        env: Environment,
+        deployer: serviceaccount.Account,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("estaleiro:iam:CiIdentity", name, None, opts)
+        config, repository = env.config, env.config.ci_repository
+        child = pulumi.ResourceOptions(parent=self)
+        self.pool = iam.WorkloadIdentityPool(
+            f"{name}-ci",
+            workload_identity_pool_id=project_name(env.name, "ci"),
+            display_name=f"{env.name} CI",
+            description=f"CI of {repository} deploying {env.name}",
+            project=config.project,
+            opts=child,
+        )
+        self.provider = iam.WorkloadIdentityPoolProvider(
+            f"{name}-github",
+            workload_identity_pool_id=self.pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id="github",
+            display_name="GitHub Actions",
+            project=config.project,
+            attribute_mapping={
+                "google.subject": "assertion.sub",
+                "attribute.repository": "assertion.repository",
+                "attribute.ref": "assertion.ref",
+            },
+            attribute_condition=f"assertion.repository == '{repository}'",
+            oidc=iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
+            opts=child,
+        )
+        serviceaccount.IAMMember(
+            f"{name}-ci-deployer-wif",
+            service_account_id=deployer.name,
+            role="roles/iam.workloadIdentityUser",
+            member=self.pool.name.apply(
+                lambda pool: f"principalSet://iam.googleapis.com/{pool}/attribute.repository/{repository}"
+            ),
+            opts=child,
+        )
+        self.register_outputs({"provider": self.provider.name})
