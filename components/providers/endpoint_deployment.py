@@ -174,7 +174,8 @@ class EndpointDeploymentProvider(ResourceProvider):
 
 
 def _by_version(props: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {v["version"]: v for v in props.get("versions", [])}
+    """Versions are keyed by version, so a plan diff names the version that changed."""
+    return {version: {**spec, "version": version} for version, spec in (props.get("versions") or {}).items()}
 
 
 def _matching(endpoint: Any, desired: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -196,7 +197,9 @@ class EndpointDeployment(pulumi.dynamic.Resource, module="vertex", name="Endpoin
             "project": args.project,
             "region": args.region,
             "endpoint": args.endpoint,
-            "versions": [{f.name: getattr(v, f.name) for f in fields(v)} for v in args.versions],
+            "versions": {
+                v.version: {f.name: getattr(v, f.name) for f in fields(v) if f.name != "version"} for v in args.versions
+            },
             "deployed_model_ids": None,
             "traffic_split": None,
         }

@@ -167,11 +167,11 @@ def _model_version(ctx: Ctx) -> Outputs:
 
 
 def _endpoint_deployment(ctx: Ctx) -> Outputs:
-    versions = ctx.inputs.get("versions", [])
+    versions = ctx.inputs.get("versions", {})
     return {
         "id": f"{ctx.get('endpoint')}/deployments",
-        "deployed_model_ids": {v["version"]: numeric_id(ctx.get("endpoint"), v["version"])[:19] for v in versions},
-        "traffic_split": {v["version"]: v["traffic_percent"] for v in versions},
+        "deployed_model_ids": {v: numeric_id(ctx.get("endpoint"), v)[:19] for v in versions},
+        "traffic_split": {v: spec["traffic_percent"] for v, spec in versions.items()},
     }
 
 
