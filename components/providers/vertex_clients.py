@@ -56,5 +56,10 @@ class VertexClients:
         )
 
     def wait(self, operation: Operation) -> Any:
-        """Block until a long-running operation ends; a failed one raises its error."""
-        return operation.result(timeout=self.operation_timeout, retry=self.retry())
+        """Poll a long-running operation until it ends; a failed one raises its error."""
+        from google.api_core.future.polling import DEFAULT_POLLING
+
+        polling = DEFAULT_POLLING.with_delay(initial=self.initial_delay, maximum=self.max_delay).with_timeout(
+            self.operation_timeout
+        )
+        return operation.result(timeout=self.operation_timeout, retry=self.retry(), polling=polling)
