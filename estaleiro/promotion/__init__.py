@@ -1,0 +1,1 @@
+"""Promotion: the manifest edits a pull request carries, and the arithmetic of traffic splits."""

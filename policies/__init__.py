@@ -1,0 +1,1 @@
+"""This repository's policies: promotion rules (plain functions) and checkov custom checks."""

@@ -1,0 +1,27 @@
+"""Whoever vouches for a version's card also owns its serving: a card owner is a manifest owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from estaleiro.config.environment import Environment
+from estaleiro.findings import Finding
+from policies.promotion.finding import violation
+
+
+def owners(env: Environment, _root: Path) -> list[Finding]:
+    findings = []
+    for model in env.models:
+        for version, card in model.cards.items():
+            contacts = {owner.contact for owner in card.card.model_details.owners}
+            if not contacts & set(model.manifest.owners):
+                findings.append(
+                    violation(
+                        "owners",
+                        model.file,
+                        model.name,
+                        version,
+                        f"no owner of the card ({', '.join(sorted(contacts))}) is among the manifest's owners; add one",
+                    )
+                )
+    return findings

@@ -1,0 +1,28 @@
+"""In a stack that takes promotions (prod), every serving image is pinned by digest: tags move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from estaleiro.config.environment import Environment
+from estaleiro.findings import Finding
+from policies.promotion.finding import violation
+
+PINNED = "@sha256:"
+
+
+def pinned_images(env: Environment, _root: Path) -> list[Finding]:
+    if env.config.promotion.from_stack is None:
+        return []
+    return [
+        violation(
+            "pinned-images",
+            model.file,
+            model.name,
+            version,
+            f"image {spec.image} is not pinned by digest; use {PINNED}<digest> in {env.name}",
+        )
+        for model in env.models
+        for version, spec in model.manifest.versions.items()
+        if PINNED not in spec.image
+    ]
