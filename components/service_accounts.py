@@ -35,7 +35,6 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
         "roles/cloudbuild.builds.editor",
         "roles/cloudkms.admin",
         "roles/iam.serviceAccountAdmin",
-        "roles/iam.serviceAccountUser",
         "roles/iam.workloadIdentityPoolAdmin",
         "roles/monitoring.admin",
         "roles/resourcemanager.projectIamAdmin",
@@ -78,6 +77,17 @@ class ServiceAccounts(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=account),
                 )
             accounts[role] = account
+        deployer = accounts["ci-deployer"]
+        # The deployer attaches the workload accounts to endpoints and pipeline runs: it may act as
+        # those accounts, and only those (never project-wide Service Account User).
+        for role in ("pipeline-runner", "model-serving", "monitoring"):
+            serviceaccount.IAMMember(
+                f"{name}-ci-deployer-acts-as-{role}",
+                service_account_id=accounts[role].name,
+                role="roles/iam.serviceAccountUser",
+                member=deployer.member,
+                opts=pulumi.ResourceOptions(parent=accounts[role]),
+            )
         self.pipeline_runner = accounts["pipeline-runner"]
         self.model_serving = accounts["model-serving"]
         self.monitoring = accounts["monitoring"]

@@ -49,7 +49,10 @@ class CiIdentity(pulumi.ComponentResource):
                 "attribute.repository": "assertion.repository",
                 "attribute.ref": "assertion.ref",
             },
-            attribute_condition=f"assertion.repository == '{repository}'",
+            # Only the deploy job of this stack's GitHub environment: its token's subject names both.
+            attribute_condition=(
+                f"assertion.repository == '{repository}' && assertion.sub == 'repo:{repository}:environment:{env.name}'"
+            ),
             oidc=iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
             opts=child,
         )

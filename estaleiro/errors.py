@@ -42,3 +42,9 @@ class Refused(EstaleiroError):
     """A valid request that a policy refuses (exit 1), e.g. promoting to prod what dev never served."""
 
     exit_code = 1
+
+
+class MissingTool(EstaleiroError):
+    """A tool the project installs (checkov) is not there: exit 4, the install command fixes it."""
+
+    exit_code = 4

@@ -42,13 +42,17 @@ def headline(findings: Sequence[Finding], checked: Sequence[str]) -> str:
 
 
 def _text(findings: Sequence[Finding], checked: Sequence[str]) -> str:
+    """Violations first, then exceptions, each reason written once under its rule."""
     lines = [headline(findings, checked)]
-    for f in findings:
+    ordered = [f for f in findings if not f.suppressed] + [f for f in findings if f.suppressed]
+    for f in ordered:
         tag = "EXCEPTION" if f.suppressed else "VIOLATION"
         where = f"{f.file} [{f.resource}]" if f.resource else f.file
         lines.append(f"{tag} {f.rule} {where}: {f.message}")
-        if f.suppressed:
-            lines.append(f"    reason: {f.suppressed_reason}")
+    reasons = sorted({(f.rule, f.suppressed_reason) for f in findings if f.suppressed})
+    if reasons:
+        lines.append("Why the exceptions are accepted (policies/exceptions.yaml):")
+        lines.extend(f"  {rule}: {reason}" for rule, reason in reasons)
     return "\n".join(lines) + "\n"
 
 

@@ -12,10 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from estaleiro.checkov.runner import load_exceptions, scan_files, scan_plan
+from estaleiro.checkov.runner import scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.config.environment import Environment, load_environment
 from estaleiro.errors import InvalidInput, Problem
+from estaleiro.exceptions import load_exceptions
 from estaleiro.findings import Finding
 from estaleiro.output import emit
 from estaleiro.plan.run import plan_trees
@@ -27,7 +28,7 @@ def check(root: Path, stacks: list[str], base: str | None, fmt: ReportFormat, ou
     exceptions = load_exceptions(root)
     names = stacks or (changed_stacks(root, base) if base else all_stacks(root))
     envs, problems = _load(root, names)
-    findings = [*_promotion_findings(root, envs), *_checkov_findings(root, envs), *scan_files(root)]
+    findings = [*_promotion_findings(root, envs), *_checkov_findings(root, envs)]
     findings = exceptions.apply(findings)
     emit(render([*as_findings(problems), *findings], fmt, names), out)
     if problems:
@@ -55,11 +56,12 @@ def _promotion_findings(root: Path, envs: list[Environment]) -> list[Finding]:
 
 
 def _checkov_findings(root: Path, envs: list[Environment]) -> list[Finding]:
+    """Each stack's plan as a Terraform plan, and the repository's files, judged by checkov."""
     plans = plan_trees([(root, env.name) for env in envs])
-    findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="estaleiro-check-") as scratch:
+        files = {}
         for env, plan in zip(envs, plans, strict=True):
-            path = Path(scratch) / f"{env.name}.tfplan.json"
-            path.write_text(json.dumps(to_terraform_plan(plan), indent=2, sort_keys=True), encoding="utf-8")
-            findings.extend(scan_plan(root, path, env.config_file))
-    return findings
+            name = f"{env.name}.tfplan.json"
+            Path(scratch, name).write_text(json.dumps(to_terraform_plan(plan), indent=2), encoding="utf-8")
+            files[name] = env.config_file
+        return scan(root, Path(scratch), files)
