@@ -33,8 +33,10 @@ def main() -> None:
         if result.returncode not in (0, 1):
             raise SystemExit(f"estaleiro check failed ({result.returncode}): {result.stderr.decode()}")
     total, share = statistics.median(totals), statistics.median(checkov)
-    print(f"estaleiro check: median {total:.2f} s over {args.runs} runs; checkov {share:.2f} s of it "
-          f"({share / total:.0%}); the rest {total - share:.2f} s; target < 15 s")
+    print(
+        f"estaleiro check: median {total:.2f} s over {args.runs} runs; checkov {share:.2f} s of it "
+        f"({share / total:.0%}); the rest {total - share:.2f} s; target < 15 s"
+    )
 
 
 if __name__ == "__main__":

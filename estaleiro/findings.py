@@ -20,6 +20,7 @@ class Finding:
     source: Source
     resource: str = ""  # resource address or model/version the finding is about
     suppressed_reason: str = ""  # non-empty: a deliberate, documented exception
+    line: int = 0  # 1-based line in `file`, when known
 
     @property
     def suppressed(self) -> bool:

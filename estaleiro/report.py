@@ -16,7 +16,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 def as_findings(problems: Sequence[Problem]) -> list[Finding]:
     """Invalid input, in the report's one shape: the rule is the broken key path."""
     return [
-        Finding(p.file, "schema/invalid-input", f"{p.path}: {p.message}" if p.path else p.message, "schema")
+        Finding(
+            p.file, "schema/invalid-input", f"{p.path}: {p.message}" if p.path else p.message, "schema", line=p.line
+        )
         for p in problems
     ]
 
@@ -47,7 +49,8 @@ def _text(findings: Sequence[Finding], checked: Sequence[str]) -> str:
     ordered = [f for f in findings if not f.suppressed] + [f for f in findings if f.suppressed]
     for f in ordered:
         tag = "EXCEPTION" if f.suppressed else "VIOLATION"
-        where = f"{f.file} [{f.resource}]" if f.resource else f.file
+        file = f"{f.file}:{f.line}" if f.line else f.file
+        where = f"{file} [{f.resource}]" if f.resource else file
         lines.append(f"{tag} {f.rule} {where}: {f.message}")
     reasons = sorted({(f.rule, f.suppressed_reason) for f in findings if f.suppressed})
     if reasons:
@@ -108,7 +111,7 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
             "ruleIndex": rules.index(f.rule),
             "level": "error",
             "message": {"text": f"{f.resource}: {f.message}" if f.resource else f.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file}}}],
+            "locations": [{"physicalLocation": _location(f)}],
         }
         if f.suppressed:
             result["suppressions"] = [{"kind": "external", "justification": f.suppressed_reason}]
@@ -129,3 +132,10 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _location(finding: Finding) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": finding.file}}
+    if finding.line:
+        location["region"] = {"startLine": finding.line}
+    return location

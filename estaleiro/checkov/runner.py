@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,12 +26,21 @@ FILE_FRAMEWORKS = ("dockerfile", "github_actions", "secrets")
 NOT_SCANNED = (".venv", ".tools", ".git", "node_modules", "tests/checkov/fixtures")
 
 
-def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[str]:
-    binary = root / CHECKOV
-    if not binary.is_file():
+def checkov_binary(root: Path) -> Path:
+    """The repository's own checkov, else the one installed beside this Estaleiro, else PATH's."""
+    installed_with = Path(__file__).resolve().parents[2]
+    for candidate in (root / CHECKOV, installed_with / CHECKOV):
+        if candidate.is_file():
+            return candidate
+    found = shutil.which("checkov")
+    if found is None:
         raise MissingTool(f"checkov is not installed at {CHECKOV}: run scripts/install")
+    return Path(found)
+
+
+def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[str]:
     command = [
-        str(binary),
+        str(checkov_binary(root)),
         "-d",
         str(target),
         "--framework",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, model_validator
+from pydantic import Field, StrictFloat, StrictInt, ValidationInfo, field_validator, model_validator
 
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
 
@@ -22,11 +22,13 @@ class ServingSpec(Frozen):
     min_replicas: Annotated[StrictInt, Field(ge=1, le=100)] = Field(alias="minReplicas")
     max_replicas: Annotated[StrictInt, Field(ge=1, le=100)] = Field(alias="maxReplicas")
 
-    @model_validator(mode="after")
-    def _bounds(self) -> ServingSpec:
-        if self.max_replicas < self.min_replicas:
-            raise ValueError(f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})")
-        return self
+    @field_validator("max_replicas")
+    @classmethod
+    def _bounds(cls, max_replicas: int, info: ValidationInfo) -> int:
+        min_replicas = info.data.get("min_replicas")
+        if min_replicas is not None and max_replicas < min_replicas:
+            raise ValueError(f"maxReplicas ({max_replicas}) is below minReplicas ({min_replicas})")
+        return max_replicas
 
 
 class VersionSpec(Frozen):
@@ -71,14 +73,17 @@ class ModelManifest(Frozen):
         description="overrides the stack's canary limit for this model",
     )
 
-    @model_validator(mode="after")
-    def _split(self) -> ModelManifest:
-        undeclared = sorted(set(self.traffic) - set(self.versions))
+    @field_validator("traffic")
+    @classmethod
+    def _split(cls, traffic: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        """Checked where the split is written, so the error names the `traffic` key and its line."""
+        versions = info.data.get("versions")
+        undeclared = sorted(set(traffic) - set(versions or traffic))
         if undeclared:
             raise ValueError(
-                f"traffic names undeclared version(s) {', '.join(undeclared)}; declared: {', '.join(self.versions)}"
+                f"traffic names undeclared version(s) {', '.join(undeclared)}; declared: {', '.join(versions or [])}"
             )
-        total = sum(self.traffic.values())
+        total = sum(traffic.values())
         if total != 100:
             raise ValueError(f"traffic split sums to {total}, must be 100")
-        return self
+        return traffic
