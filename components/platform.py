@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components.ci_triggers import CiTriggers
 from components.foundation import Foundation
 from components.serving import ServedModel, ServingInputs
 from estaleiro.config.environment import Environment
@@ -12,6 +13,7 @@ from estaleiro.config.environment import Environment
 class Platform(pulumi.ComponentResource):
     foundation: Foundation
     models: dict[str, ServedModel]
+    ci: CiTriggers
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("estaleiro:platform:Platform", name, None, opts)
@@ -23,6 +25,7 @@ class Platform(pulumi.ComponentResource):
             depends_on=[foundation.keys.grants["vertex"]],
         )
         self.models = {m.name: ServedModel(f"{name}-{m.name}", env, m, serving, child) for m in env.models}
+        self.ci = CiTriggers(name, env, foundation.accounts.ci_deployer, child)
         self.outputs: dict[str, pulumi.Input[object]] = {
             **foundation.outputs,
             "endpoints": {model: served.endpoint.id for model, served in self.models.items()},

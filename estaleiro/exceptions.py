@@ -1,7 +1,7 @@
 """Deliberate exceptions to policy, in one reviewed file: `policies/exceptions.yaml`.
 
 A finding that matches an exception stays in the report, marked with the written reason;
-it no longer fails the check. Matching is by rule id and a glob on the resource.
+it no longer fails the check. Matching is by rule id and globs on the resource and the file.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ EXCEPTIONS_FILE = "policies/exceptions.yaml"
 
 class PolicyException(Frozen):
     rule: Text = Field(description="the rule id, e.g. CKV_GCP_62 or promotion/pinned-images")
-    resource: Text = Field(description="glob on the resource: a Terraform address or model/version")
+    resource: Text = Field(default="*", description="glob on the resource: a Terraform address or model/version")
+    file: Text = Field(default="*", description="glob on the repository file the finding is in")
     reason: Text = Field(min_length=20, description="why this is acceptable, for reviewers and auditors")
 
 
@@ -39,7 +40,11 @@ class Exceptions:
 
     def _mark(self, finding: Finding) -> Finding:
         for entry in self.entries:
-            if entry.rule == finding.rule and fnmatchcase(finding.resource, entry.resource):
+            if (
+                entry.rule == finding.rule
+                and fnmatchcase(finding.resource, entry.resource)
+                and fnmatchcase(finding.file, entry.file)
+            ):
                 return replace(finding, suppressed_reason=entry.reason)
         return finding
 

@@ -23,7 +23,8 @@ CHECKOV = ".tools/checkov/bin/checkov"
 OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
 CUSTOM_CHECKS = "policies/checkov"
 FILE_FRAMEWORKS = ("dockerfile", "github_actions", "secrets")
-NOT_SCANNED = (".venv", ".tools", ".git", "node_modules", "tests/checkov/fixtures")
+# Regular expressions on paths (checkov's --skip-path); `\.git/` so that `.github/` is still scanned.
+NOT_SCANNED = (r"\.venv", r"\.tools", r"\.git/", "node_modules")
 
 
 def checkov_binary(root: Path) -> Path:
@@ -49,6 +50,7 @@ def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], skip:
         "json",
         "--compact",
         "--skip-download",
+        "--enable-secret-scan-all-files",
         "--external-checks-dir",
         str(root / CUSTOM_CHECKS),
     ]
