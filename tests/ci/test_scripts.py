@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -17,8 +18,8 @@ from wait_for_upstream import verdict  # noqa: E402
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
-    comments: list[dict[str, object]] = []
-    requests: list[tuple[str, str, object]] = []
+    comments: ClassVar[list[dict[str, object]]] = []
+    requests: ClassVar[list[tuple[str, str, object]]] = []
 
     def _reply(self, body: object) -> None:
         data = json.dumps(body).encode()
@@ -28,7 +29,7 @@ class FakeGitHub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.requests.append(("GET", self.path, None))
         self._reply(self.comments)
 
@@ -39,10 +40,10 @@ class FakeGitHub(BaseHTTPRequestHandler):
             self.comments.append({"id": 7, "body": body["body"]})
         self._reply({"id": 7})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._write("POST")
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._write("PATCH")
 
     def log_message(self, *_: object) -> None:
