@@ -24,6 +24,7 @@ CONTENT = ("Pulumi.yaml", "__main__.py", "components", "stacks", "model_cards", 
 def synthetic_repo(into: Path, models: int) -> Path:
     """This repository with dev serving `models` copies of the example model, each with its own cards."""
     repo = into / f"repo-{models}"
+    repo.mkdir(parents=True)
     for name in CONTENT:
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, repo / name)
