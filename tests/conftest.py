@@ -12,7 +12,16 @@ import pytest
 from estaleiro.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-CONTENT = (".gitignore", "Pulumi.yaml", "__main__.py", "components", "stacks", "model_cards", "policies", "pipeline_specs")
+CONTENT = (
+    ".gitignore",
+    "Pulumi.yaml",
+    "__main__.py",
+    "components",
+    "stacks",
+    "model_cards",
+    "policies",
+    "pipeline_specs",
+)
 
 
 def git(repo: Path, *args: str) -> str:

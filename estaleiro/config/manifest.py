@@ -12,8 +12,6 @@ from pydantic import Field, StrictFloat, StrictInt, ValidationInfo, field_valida
 
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
 
-API_VERSION = "estaleiro/v1"
-
 
 class ServingSpec(Frozen):
     """Compute for every deployed version of the model."""

@@ -42,9 +42,7 @@ def _finish(worker: subprocess.Popen[str], stack: str) -> Plan:
         raise EstaleiroError(f"planning stack {stack} failed:\n{err.strip()}") from None
     if error["problems"]:
         raise InvalidInput([Problem(**p) for p in error["problems"]])
-    failure = EstaleiroError(error["message"])
-    failure.exit_code = error["exit_code"]
-    raise failure
+    raise EstaleiroError(f"planning stack {stack} failed: {error['message']}")
 
 
 def export_ref(root: Path, ref: str, into: Path) -> Path:

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         return 0
     except EstaleiroError as err:
         problems = [asdict(p) for p in err.problems] if isinstance(err, InvalidInput) else []
-        json.dump({"error": {"exit_code": err.exit_code, "message": str(err), "problems": problems}}, sys.stdout)
+        json.dump({"error": {"message": str(err), "problems": problems}}, sys.stdout)
         return err.exit_code
 
 

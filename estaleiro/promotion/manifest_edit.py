@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -60,7 +59,3 @@ def new_manifest(upstream: CommentedMap, version: str) -> CommentedMap:
     document = load(dump(upstream))
     retire_all_but(document, version)
     return document
-
-
-def versions(document: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(document.get("versions") or {})
