@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictStr
 
 from estaleiro.config.types import Frozen, Text
 from estaleiro.config.validation import load_file
@@ -24,7 +25,7 @@ class PolicyException(Frozen):
     rule: Text = Field(description="the rule id, e.g. CKV_GCP_62 or promotion/pinned-images")
     resource: Text = Field(default="*", description="glob on the resource: a Terraform address or model/version")
     file: Text = Field(default="*", description="glob on the repository file the finding is in")
-    reason: Text = Field(min_length=20, description="why this is acceptable, for reviewers and auditors")
+    reason: Annotated[StrictStr, Field(min_length=20, description="why this is acceptable, for reviewers and auditors")]
 
 
 class ExceptionsFile(Frozen):

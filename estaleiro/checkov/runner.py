@@ -93,8 +93,10 @@ def findings_of(report: Mapping[str, Any], file_of: Mapping[str, str] | None = N
 
 
 def judged_files(report: Mapping[str, Any]) -> set[str]:
+    """Files with at least one verdict; a skipped check still means checkov read the resource."""
     results = report["results"]
-    return {c["file_path"].lstrip("/") for key in ("passed_checks", "failed_checks") for c in results.get(key, [])}
+    verdicts = ("passed_checks", "failed_checks", "skipped_checks")
+    return {c["file_path"].lstrip("/") for key in verdicts for c in results.get(key, [])}
 
 
 def scan(root: Path, plans_dir: Path, plan_files: Mapping[str, str]) -> list[Finding]:

@@ -6,21 +6,21 @@ import pytest
 
 from estaleiro.checkov.tfplan import address_name, terraform_type
 from tests.checkov.cases import CASES, case_plan
-from tests.checkov.conftest import run_checkov
+from tests.checkov.conftest import Verdicts, run_checkov
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory):
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> Verdicts:
     """One checkov run over every check's fixtures (checkov costs seconds per start)."""
     return run_checkov({check: case_plan(check) for check in CASES}, tmp_path_factory.mktemp("cases"))
 
 
 @pytest.mark.parametrize("check", sorted(CASES))
-def test_check_passes_and_fails_exactly_its_fixtures(verdicts, check: str) -> None:
-    type_, resources = CASES[check]
+def test_check_passes_and_fails_exactly_its_fixtures(verdicts: Verdicts, check: str) -> None:
     expected = {
         verdict: {
             (check, f"{terraform_type(type_)}.{address_name(name)}")
+            for type_, resources in CASES[check]
             for name in resources
             if name.startswith(verdict[:4])
         }
