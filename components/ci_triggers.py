@@ -1,24 +1,46 @@
 """Cloud Build triggers for one stack: a pull-request check and a push-to-main deploy.
 
-Both run as the stack's CI deployer account (never Cloud Build's default account) and fire
-only when the stack's files, the model cards or shared code change.
+Both run in the stack's project as its CI deployer account (never Cloud Build's default
+account) and fire only when the stack's files, the model cards or shared code change. The
+substitutions are all a config needs besides Cloud Build's own: which stack, which runner
+image (the stack's Artifact Registry, tagged with the Pulumi CLI version), and for the deploy
+which state backend.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
 import pulumi_gcp.cloudbuild as cloudbuild
-import pulumi_gcp.serviceaccount as serviceaccount
 
 from estaleiro.config.environment import Environment
+from estaleiro.naming import global_name
 from estaleiro.stacks import SHARED
 
+if TYPE_CHECKING:
+    import pulumi_gcp.serviceaccount as serviceaccount
+
 MAIN = "^main$"
+PULUMI_VERSION = "3.272.0"  # images/ci/Dockerfile and the deploy workflow install this one
 
 
 def watched_paths(stack: str) -> list[str]:
-    """What a change must touch to concern this stack (the same rule as `estaleiro stacks --changed-since`)."""
+    """What a change must touch to concern this stack: `estaleiro stacks --changed-since`'s rule, except
+    that any model card counts (a path filter cannot know which models the stack serves)."""
     return [f"stacks/{stack}/**", "model_cards/**", *(p + "**" if p.endswith("/") else p for p in SHARED)]
+
+
+def substitutions(env: Environment) -> dict[str, str]:
+    """What both configs need besides Cloud Build's own: the stack and the runner image."""
+    config = env.config
+    registry = f"{config.region}-docker.pkg.dev/{config.project}/{global_name(config, env.name, 'containers')}"
+    return {"_STACK": env.name, "_CI_IMAGE": f"{registry}/estaleiro-ci:{PULUMI_VERSION}"}
+
+
+def state_backend(env: Environment) -> str:
+    """One bucket for all stacks, so a stack can read its upstream stack's history."""
+    return f"gs://{env.config.prefix}-pulumi-state"
 
 
 class CiTriggers(pulumi.ComponentResource):
@@ -35,37 +57,42 @@ class CiTriggers(pulumi.ComponentResource):
         super().__init__("estaleiro:ci:CiTriggers", name, None, opts)
         config = env.config
         owner, repository = config.ci_repository.split("/")
-        common = {
-            "project": config.project,
-            "location": "global",
-            "included_files": watched_paths(env.name),
-            "service_account": deployer.name,
-            "opts": pulumi.ResourceOptions(parent=self),
-        }
-        self.pull_request = cloudbuild.Trigger(
-            f"{name}-pr",
-            name=f"{name}-pr",
-            description=f"Pull requests: tests, estaleiro check and the plan diff of {env.name}",
-            filename="cloudbuild/pr.yaml",
-            github=cloudbuild.TriggerGithubArgs(
+        child = pulumi.ResourceOptions(parent=self)
+
+        def trigger(
+            role: str, description: str, event: cloudbuild.TriggerGithubArgs, **extra: str
+        ) -> cloudbuild.Trigger:
+            return cloudbuild.Trigger(
+                f"{name}-{role}",
+                name=global_name(config, env.name, role),
+                description=description,
+                project=config.project,
+                location="global",
+                github=event,
+                included_files=watched_paths(env.name),
+                filename=f"cloudbuild/{role}.yaml",
+                substitutions={**substitutions(env), **extra},
+                service_account=deployer.name,  # projects/<project>/serviceAccounts/<email>
+                opts=child,
+            )
+
+        self.pull_request = trigger(
+            "pr",
+            f"Pull requests: tests, estaleiro check and the plan diff of {env.name}",
+            cloudbuild.TriggerGithubArgs(
                 owner=owner,
                 name=repository,
                 pull_request=cloudbuild.TriggerGithubPullRequestArgs(
                     branch=MAIN, comment_control="COMMENTS_ENABLED_FOR_EXTERNAL_CONTRIBUTORS_ONLY"
                 ),
             ),
-            substitutions={"_STACK": env.name, "_GITHUB_REPOSITORY": config.ci_repository},
-            **common,  # type: ignore[arg-type]
         )
-        self.deploy = cloudbuild.Trigger(
-            f"{name}-deploy",
-            name=f"{name}-deploy",
-            description=f"Merges to main: pulumi up for {env.name}",
-            filename="cloudbuild/deploy.yaml",
-            github=cloudbuild.TriggerGithubArgs(
+        self.deploy = trigger(
+            "deploy",
+            f"Merges to main: pulumi up for {env.name}",
+            cloudbuild.TriggerGithubArgs(
                 owner=owner, name=repository, push=cloudbuild.TriggerGithubPushArgs(branch=MAIN)
             ),
-            substitutions={"_STACK": env.name},
-            **common,  # type: ignore[arg-type]
+            _STATE_BACKEND=state_backend(env),
         )
         self.register_outputs({"pullRequest": self.pull_request.id, "deploy": self.deploy.id})

@@ -1,25 +1,27 @@
-"""Posts (or updates) the Estaleiro comment on a GitHub pull request: one comment, edited on each push.
+"""Posts the Estaleiro comment on a GitHub pull request, or edits it: one comment per key, kept current.
 
-Usage: post_pr_comment.py REPOSITORY PR_NUMBER FILE...   (token in GITHUB_TOKEN; API in GITHUB_API_URL)
-The comment is found again by a hidden marker, so a PR never collects a pile of stale plans.
+Usage: post_pr_comment.py [--key KEY] REPOSITORY PR_NUMBER FILE...
+Token in GITHUB_TOKEN; API at GITHUB_API_URL (default https://api.github.com). The comment is
+found again by a hidden marker holding KEY, so a PR never collects a pile of stale plans, and
+builds that report separately (one per stack) each keep their own comment.
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import os
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-MARKER = "<!-- estaleiro:plan -->"
 
-
-def request(method: str, url: str, token: str, body: dict[str, str] | None = None) -> object:
-    data = json.dumps(body).encode() if body is not None else None
+def request(method: str, url: str, token: str, body: dict[str, str] | None = None) -> Any:
     req = urllib.request.Request(
         url,
-        data=data,
+        data=None if body is None else json.dumps(body).encode(),
         method=method,
         headers={
             "Authorization": f"Bearer {token}",
@@ -31,20 +33,31 @@ def request(method: str, url: str, token: str, body: dict[str, str] | None = Non
         return json.loads(response.read() or b"null")
 
 
+def marker(key: str | None) -> str:
+    return f"<!-- estaleiro:plan:{key} -->" if key else "<!-- estaleiro:plan -->"
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    repository, number, files = argv[0], argv[1], argv[2:]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--key", help="which comment of the PR is this one (e.g. the stack)")
+    parser.add_argument("repository")
+    parser.add_argument("number")
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args(argv)
     token = os.environ["GITHUB_TOKEN"]
-    api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    body = "\n\n".join([MARKER, *(Path(f).read_text(encoding="utf-8") for f in files)])
-    comments = request("GET", f"{api}/repos/{repository}/issues/{number}/comments?per_page=100", token)
-    ours = [c for c in comments if isinstance(c, dict) and MARKER in c.get("body", "")]  # type: ignore[union-attr]
-    if ours:
-        request("PATCH", f"{api}/repos/{repository}/issues/comments/{ours[0]['id']}", token, {"body": body})
+    issue = f"{os.environ.get('GITHUB_API_URL', 'https://api.github.com').rstrip('/')}/repos/{args.repository}/issues"
+    mark = marker(args.key)
+    body = "\n\n".join([mark, *(f.read_text(encoding="utf-8") for f in args.files)])
+    ours = None
+    for page in itertools.count(1):
+        comments = request("GET", f"{issue}/{args.number}/comments?per_page=100&page={page}", token)
+        ours = next((c for c in comments if mark in (c.get("body") or "")), None)
+        if ours is not None or len(comments) < 100:
+            break
+    if ours is None:
+        request("POST", f"{issue}/{args.number}/comments", token, {"body": body})
     else:
-        request("POST", f"{api}/repos/{repository}/issues/{number}/comments", token, {"body": body})
+        request("PATCH", f"{issue}/comments/{ours['id']}", token, {"body": body})
     return 0
 
 

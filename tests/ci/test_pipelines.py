@@ -6,70 +6,114 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from estaleiro.checkov.runner import OFFLINE, checkov_command
-from estaleiro.cli import cli
+from components.ci_triggers import PULUMI_VERSION
+from estaleiro.checkov.runner import NOT_SCANNED, OFFLINE, checkov_command
+from estaleiro.cli import cli as estaleiro
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIGS = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml", ".github/workflows/pr.yml", ".github/workflows/deploy.yml"]
+CLOUD_BUILD = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml"]
+WORKFLOWS = [".github/workflows/pr.yml", ".github/workflows/deploy.yml"]
+DOCKERFILE = "images/ci/Dockerfile"
+SCRIPT = re.compile(r"scripts/[\w/.-]+")
 
 
-def text(relative: str) -> str:
-    return (REPO / relative).read_text()
+def load(relative: str) -> Any:
+    return yaml.safe_load((REPO / relative).read_text())
 
 
 def commands(relative: str) -> list[str]:
-    """Every shell command line a config runs (Cloud Build args, Actions `run:` blocks)."""
-    data = yaml.safe_load(text(relative))
+    """Every command line a config runs: Cloud Build entrypoint + args, Actions `run:` blocks."""
+    data = load(relative)
     if "steps" in data:
-        return [line for step in data["steps"] for arg in step.get("args", []) for line in str(arg).splitlines()]
-    return [
-        line for job in data["jobs"].values() for step in job["steps"] for line in str(step.get("run", "")).splitlines()
-    ]
+        return [
+            " ".join([step.get("entrypoint", step["name"]), *map(str, step.get("args", []))]) for step in data["steps"]
+        ]
+    return [str(step["run"]) for job in data["jobs"].values() for step in job["steps"] if "run" in step]
 
 
-@pytest.mark.parametrize("relative", CONFIGS)
+def scripts(relative: str) -> set[str]:
+    return {m.group(0) for line in commands(relative) for m in SCRIPT.finditer(line)}
+
+
+@pytest.mark.parametrize("relative", [*CLOUD_BUILD, *WORKFLOWS])
 def test_configs_parse(relative: str) -> None:
-    assert isinstance(yaml.safe_load(text(relative)), dict)
+    data = load(relative)
+    assert isinstance(data, dict) and commands(relative), relative
 
 
-@pytest.mark.parametrize("relative", CONFIGS)
-def test_every_estaleiro_subcommand_exists(relative: str) -> None:
-    """Including those the config's own scripts call."""
-    lines = commands(relative)
-    scripts = {m.group(0) for line in lines for m in re.finditer(r"scripts/[\w/.-]+", line)}
-    lines += [line for script in scripts for line in text(script).splitlines()]
-    used = {m.group(1) for line in lines for m in re.finditer(r"estaleiro (\w+)", line)}
-    assert used and used <= set(cli.commands), used - set(cli.commands)
-
-
-@pytest.mark.parametrize("relative", CONFIGS)
+@pytest.mark.parametrize("relative", [*CLOUD_BUILD, *WORKFLOWS])
 def test_every_repository_script_exists(relative: str) -> None:
-    scripts = {m.group(0) for line in commands(relative) for m in re.finditer(r"scripts/[\w/.-]+", line)}
-    assert scripts, relative
-    for script in scripts:
-        assert (REPO / script).is_file(), script
+    assert scripts(relative), relative
+    for script in scripts(relative):
+        assert (REPO / script).is_file(), f"{relative} runs {script}, which does not exist"
+        assert os.access(REPO / script, os.X_OK) or script.endswith(".py"), f"{script} is not executable"
 
 
-def test_triggers_point_at_configs_that_exist() -> None:
-    source = text("components/ci_triggers.py")
-    for config in re.findall(r'filename="([^"]+)"', source):
-        assert (REPO / config).is_file(), config
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        ("cloudbuild/pr.yaml", {"check", "plan"}),
+        ("cloudbuild/deploy.yaml", set()),  # scripts/ci/deploy.py uses the library
+        (".github/workflows/pr.yml", {"check", "plan", "stacks"}),
+        (".github/workflows/deploy.yml", {"stacks"}),
+    ],
+)
+def test_every_estaleiro_subcommand_exists(relative: str, expected: set[str]) -> None:
+    """In the config and in the repository scripts it runs; against the real click group."""
+    text = "\n".join(commands(relative) + [(REPO / s).read_text() for s in scripts(relative)])
+    used = set(re.findall(r"estaleiro (\w+)", text))
+    assert used == expected, relative
+    assert used <= set(estaleiro.commands), f"{relative}: no such command {sorted(used - set(estaleiro.commands))}"
 
 
-@pytest.mark.parametrize("relative", [*CONFIGS, "images/ci/Dockerfile"])
+@pytest.mark.parametrize("relative", [*CLOUD_BUILD, *WORKFLOWS, DOCKERFILE])
 def test_no_long_lived_keys(relative: str) -> None:
-    content = text(relative)
-    for forbidden in ("credentials_json", "GOOGLE_APPLICATION_CREDENTIALS", "private_key", "serviceaccount/key"):
-        assert forbidden not in content, (relative, forbidden)
+    content = (REPO / relative).read_text()
+    for forbidden in ("credentials_json", "GOOGLE_APPLICATION_CREDENTIALS", "private_key", "keys create", "key.json"):
+        assert forbidden not in content, f"{relative} mentions {forbidden}"
+
+
+@pytest.mark.parametrize("relative", CLOUD_BUILD)
+def test_cloud_build_images_are_pinned_and_the_ci_user_owns_the_workspace(relative: str) -> None:
+    steps = load(relative)["steps"]
+    for step in steps:
+        image = step["name"]
+        assert image == "${_CI_IMAGE}" or re.search(r"@sha256:[0-9a-f]{64}$", image), f"{relative}: {image} unpinned"
+    first, uid = steps[0], re.search(r"--uid (\d+)", (REPO / DOCKERFILE).read_text())
+    assert uid and first["entrypoint"] == "chown", f"{relative}: the first step must hand /workspace to the CI user"
+    assert first["args"] == ["-R", f"{uid.group(1)}:{uid.group(1)}", "/workspace", "/builder/home"]
+    assert first["name"].split("@")[0] in (REPO / DOCKERFILE).read_text(), "chown with the CI image's own base"
+
+
+@pytest.mark.parametrize("relative", CLOUD_BUILD)
+def test_cloud_build_secrets_come_from_secret_manager(relative: str) -> None:
+    data = load(relative)
+    declared = {s["env"] for s in data["availableSecrets"]["secretManager"]}
+    used = {name for step in data["steps"] for name in step.get("secretEnv", [])}
+    assert used and used == declared, relative
+    assert all(
+        s["versionName"].startswith("projects/${PROJECT_ID}/secrets/")
+        for s in data["availableSecrets"]["secretManager"]
+    )
+
+
+def test_the_dockerfile_pins_its_base_and_runs_unprivileged() -> None:
+    lines = (REPO / DOCKERFILE).read_text().splitlines()
+    [base] = [line.split()[1] for line in lines if line.startswith("FROM ")]
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base), base
+    assert [line for line in lines if line.startswith("USER ")][-1] == "USER ci"
+    assert "HEALTHCHECK NONE" in lines and "latest" not in "\n".join(lines)
 
 
 def test_deploy_workflow_is_keyless_serial_and_locked_per_stack() -> None:
-    workflow = yaml.safe_load(text(".github/workflows/deploy.yml"))
+    workflow = load(".github/workflows/deploy.yml")
     deploy = workflow["jobs"]["deploy"]
     assert deploy["permissions"]["id-token"] == "write"
     assert deploy["strategy"]["max-parallel"] == 1 and deploy["strategy"]["fail-fast"] is True
@@ -77,27 +121,46 @@ def test_deploy_workflow_is_keyless_serial_and_locked_per_stack() -> None:
     assert deploy["environment"] == "${{ matrix.stack }}"  # the subject WIF accepts names this environment
     auth = next(s for s in deploy["steps"] if str(s.get("uses", "")).startswith("google-github-actions/auth@"))
     assert set(auth["with"]) == {"workload_identity_provider", "service_account"}
+    assert workflow["permissions"] == {"contents": "read"}
 
 
-@pytest.mark.parametrize("relative", [".github/workflows/pr.yml", ".github/workflows/deploy.yml"])
-def test_actions_are_pinned_by_commit(relative: str) -> None:
-    workflow = yaml.safe_load(text(relative))
-    uses = [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
-    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+def test_pull_requests_get_no_cloud_credentials() -> None:
+    workflow = load(".github/workflows/pr.yml")
+    [job] = workflow["jobs"].values()
+    assert "id-token" not in job["permissions"]
+    assert not any(str(s.get("uses", "")).startswith("google-github-actions/") for s in job["steps"])
 
 
-def test_deploys_run_upstream_first(repo: Path, cli) -> None:
-    """The deploy order both CI systems use is `estaleiro stacks`: dev before prod."""
+@pytest.mark.parametrize("relative", WORKFLOWS)
+def test_actions_are_pinned_by_commit_and_checkouts_keep_no_token(relative: str) -> None:
+    steps = [s for job in load(relative)["jobs"].values() for s in job["steps"] if "uses" in s]
+    assert steps and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", s["uses"]) for s in steps), relative
+    checkouts = [s for s in steps if s["uses"].startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+def test_one_pulumi_version_everywhere() -> None:
+    assert f"ARG PULUMI_VERSION={PULUMI_VERSION}\n" in (REPO / DOCKERFILE).read_text()
+    assert f"--version {PULUMI_VERSION}\n" in (REPO / ".github/workflows/deploy.yml").read_text()
+
+
+def test_deploys_run_upstream_first(repo: Path, cli: Callable[..., tuple[int, str, str]]) -> None:
+    """GitHub deploys in the order `estaleiro stacks` prints; Cloud Build's prod waits for dev (test_scripts)."""
     assert cli(repo, "stacks")[1].split() == ["dev", "prod"]
-    assert "scripts/ci/deploy HEAD~1" in text(".github/workflows/deploy.yml")
-    assert "estaleiro stacks --changed-since" in text("scripts/ci/deploy")
+    [changed] = [line for line in commands(".github/workflows/deploy.yml") if "estaleiro stacks" in line]
+    assert "--changed-since" in changed
+    for relative in (".github/workflows/deploy.yml", "cloudbuild/deploy.yaml"):
+        assert "scripts/ci/deploy.py" in scripts(relative), relative
 
 
 def test_checkov_passes_the_workflows_and_the_dockerfile() -> None:
-    command = checkov_command(REPO, REPO, ("github_actions", "dockerfile"), (r"\.venv", r"\.tools", r"\.git/"))
+    command = checkov_command(REPO, REPO, ("github_actions", "dockerfile"), NOT_SCANNED)
     out = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True).stdout
     reports = json.loads(out)
     reports = reports if isinstance(reports, list) else [reports]
     summary = {r["check_type"]: r["summary"] for r in reports}
     assert set(summary) == {"github_actions", "dockerfile"}
-    assert all(s["failed"] == 0 and s["passed"] > 10 for s in summary.values()), summary
+    failed = [(c["check_id"], c["file_path"]) for r in reports for c in r["results"]["failed_checks"]]
+    assert not failed and all(s["passed"] > 10 for s in summary.values()), (failed, summary)
+    scanned = {c["file_path"] for r in reports for c in r["results"]["passed_checks"]}
+    assert {"/" + DOCKERFILE, *("/" + w for w in WORKFLOWS)} <= scanned, scanned

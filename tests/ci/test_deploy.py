@@ -1,0 +1,152 @@
+"""scripts/ci/deploy.py with a fake `pulumi` that keeps a per-stack update history and lock.
+
+The fake records what Pulumi records (each update's result and `git.head`) and answers
+`pulumi stack history --json` from it; the ordering rules are the script's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import commit_all, git
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts/ci"
+
+FAKE_PULUMI = f"""#!{sys.executable}
+import json, os, subprocess, sys
+from pathlib import Path
+
+state = Path(os.environ["FAKE_PULUMI_STATE"])
+args = sys.argv[1:]
+with open(state / "calls", "a") as calls:
+    calls.write(" ".join(args) + "\\n")
+stack = args[args.index("--stack") + 1]
+history = state / f"{{stack}}.json"
+updates = json.loads(history.read_text()) if history.exists() else []
+if args[:2] == ["stack", "history"]:
+    print(json.dumps(updates))
+elif args[0] == "up":
+    lock = state / f"{{stack}}.lock"
+    if lock.exists():
+        lock.unlink()
+        print("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end")
+        sys.exit(255)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    failing = os.environ.get("FAKE_PULUMI_FAIL") == stack
+    result = "failed" if failing else "succeeded"
+    updates.insert(0, {{"kind": "update", "result": result, "environment": {{"git.head": head}}}})
+    history.write_text(json.dumps(updates))
+    print(f"Updating {{stack}}")
+    sys.exit(1 if failing else 0)
+"""
+
+
+@pytest.fixture
+def pulumi(tmp_path: Path) -> Path:
+    """The fake's state folder; its `pulumi` is first on PATH."""
+    state, bin_dir = tmp_path / "pulumi-state", tmp_path / "bin"
+    state.mkdir()
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    return state
+
+
+@pytest.fixture
+def workspace(repo: Path) -> Path:
+    """The repository's program and stacks plus these scripts, committed: the base of each case."""
+    (repo / "scripts/ci").mkdir(parents=True)
+    for script in ("deploy.py", "history.py"):
+        shutil.copy(SCRIPTS / script, repo / "scripts/ci" / script)
+    commit_all(repo, "scripts")
+    return repo
+
+
+def record(state: Path, stack: str, result: str, commit: str) -> None:
+    history = state / f"{stack}.json"
+    updates = json.loads(history.read_text()) if history.exists() else []
+    updates.insert(0, {"kind": "update", "result": result, "environment": {"git.head": commit}})
+    history.write_text(json.dumps(updates))
+
+
+def change(repo: Path, path: str) -> str:
+    with (repo / path).open("a") as f:
+        f.write("\n# changed\n")
+    return commit_all(repo, f"change {path}")
+
+
+def deploy(repo: Path, state: Path, stack: str, *extra: str, fail: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PATH": f"{state.parent / 'bin'}:{os.environ['PATH']}",
+        "FAKE_PULUMI_STATE": str(state),
+        "FAKE_PULUMI_FAIL": fail,
+    }
+    command = [sys.executable, "scripts/ci/deploy.py", stack, "--base", "HEAD~1", "--interval", "0.05", *extra]
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+
+
+def ups(state: Path) -> list[str]:
+    calls = (state / "calls").read_text().splitlines() if (state / "calls").exists() else []
+    return [c for c in calls if c.startswith("up ")]
+
+
+def test_a_change_to_prod_alone_deploys_prod_at_once(workspace: Path, pulumi: Path) -> None:
+    head = change(workspace, "stacks/prod/Pulumi.prod.yaml")
+    result = deploy(workspace, pulumi, "prod")
+    assert result.returncode == 0, result.stderr
+    assert ups(pulumi) == ["up --yes --non-interactive --stack prod --config-file stacks/prod/Pulumi.prod.yaml"]
+    assert json.loads((pulumi / "prod.json").read_text())[0]["environment"]["git.head"] == head
+
+
+def test_prod_waits_for_dev_to_run_the_commit(workspace: Path, pulumi: Path) -> None:
+    head = change(workspace, "components/platform.py")  # shared code: both stacks change
+    result = deploy(workspace, pulumi, "prod", "--timeout", "0.3")
+    assert result.returncode == 1 and "waiting for dev" in result.stdout and "gave up" in result.stderr
+    assert ups(pulumi) == []
+    record(pulumi, "dev", "succeeded", head)
+    assert deploy(workspace, pulumi, "prod").returncode == 0
+    assert [u.split()[4] for u in ups(pulumi)] == ["prod"]
+
+
+def test_prod_stops_when_dev_failed_the_commit(workspace: Path, pulumi: Path) -> None:
+    head = change(workspace, "components/platform.py")
+    assert deploy(workspace, pulumi, "dev", fail="dev").returncode == 1
+    record(pulumi, "dev", "succeeded", git(workspace, "rev-parse", "HEAD~1").strip())  # an older success
+    result = deploy(workspace, pulumi, "prod", "--timeout", "5")
+    assert result.returncode == 1 and f"dev failed to deploy {head}" in result.stderr
+    assert [u.split()[4] for u in ups(pulumi)] == ["dev"]
+
+
+def test_a_stack_never_goes_back_to_an_older_commit(workspace: Path, pulumi: Path) -> None:
+    older = change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    newer = change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    record(pulumi, "dev", "succeeded", newer)  # the later merge's build finished first
+    git(workspace, "checkout", "-q", older)
+    result = deploy(workspace, pulumi, "dev")
+    assert result.returncode == 0 and f"already runs {newer}" in result.stdout
+    assert ups(pulumi) == []
+    git(workspace, "checkout", "-q", newer)
+    assert deploy(workspace, pulumi, "dev").returncode == 0  # the same commit again: reconcile (drift)
+    assert len(ups(pulumi)) == 1
+
+
+def test_a_locked_stack_is_waited_for(workspace: Path, pulumi: Path) -> None:
+    change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    (pulumi / "dev.lock").touch()  # another build's update holds the lock, then ends
+    result = deploy(workspace, pulumi, "dev")
+    assert result.returncode == 0 and "holds the stack's lock" in result.stdout
+    assert len(ups(pulumi)) == 2
+
+
+def test_a_failed_update_fails_the_build_without_retrying(workspace: Path, pulumi: Path) -> None:
+    change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    assert deploy(workspace, pulumi, "dev", fail="dev").returncode == 1
+    assert len(ups(pulumi)) == 1

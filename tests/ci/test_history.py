@@ -1,0 +1,104 @@
+"""scripts/ci/history.py: a checkout with no or shallow history gets all of it, files untouched."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tests.conftest import git
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts/ci/history.py"
+
+
+def commit(repo: Path, name: str) -> str:
+    (repo / name).write_text(name)
+    git(repo, "add", name)
+    git(repo, "-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-q", "-m", name)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def github(tmp_path: Path) -> tuple[str, list[str]]:
+    """A 'GitHub' (file:// server) holding acme/estaleiro: main has a, b, c; the commits, oldest first."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    commits = [commit(work, name) for name in ("a", "b", "c")]
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "server/acme/estaleiro.git")], check=True)
+    return f"file://{tmp_path}/server", commits
+
+
+def run(workspace: Path, server: str, *args: str, token: str = "") -> subprocess.CompletedProcess[str]:
+    script = workspace / "scripts/ci/history.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SCRIPT, script)
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_SERVER_URL": server, "GITHUB_TOKEN": token}
+    return subprocess.run([sys.executable, str(script), *args], env=env, capture_output=True, text=True)
+
+
+def test_files_without_git_get_the_whole_history(github: tuple[str, list[str]], tmp_path: Path) -> None:
+    server, (a, b, c) = github
+    workspace = tmp_path / "workspace"  # what Cloud Build hands over from a source archive: files only
+    workspace.mkdir()
+    (workspace / "a").write_text("a")
+    (workspace / "b").write_text("b")
+    result = run(workspace, server, "acme/estaleiro", b, "main")
+    assert result.returncode == 0, result.stderr
+    assert git(workspace, "rev-parse", "HEAD", "origin/main").split() == [b, c]
+    assert git(workspace, "rev-list", "HEAD").split() == [b, a]
+    assert git(workspace, "status", "--porcelain").splitlines() == ["?? scripts/"]  # files as they were
+
+
+def test_a_shallow_clone_is_deepened(github: tuple[str, list[str]], tmp_path: Path) -> None:
+    server, (a, b, c) = github
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"{server}/acme/estaleiro.git", str(workspace)], check=True)
+    assert git(workspace, "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert run(workspace, server, "acme/estaleiro", c).returncode == 0
+    assert git(workspace, "rev-parse", "--is-shallow-repository").strip() == "false"
+    assert git(workspace, "rev-list", "HEAD").split() == [c, b, a]
+
+
+class Refusing(BaseHTTPRequestHandler):
+    authorizations: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:
+        self.authorizations.append(self.headers.get("Authorization"))
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.fixture
+def http_github() -> Iterator[str]:
+    Refusing.authorizations = []
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_the_token_is_sent_but_never_shown_or_kept(http_github: str, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    result = run(workspace, http_github, "acme/private", "0" * 40, token="t0ken-s3cret")
+    basic = base64.b64encode(b"x-access-token:t0ken-s3cret").decode()
+    assert result.returncode != 0 and "git fetch" in result.stderr
+    assert Refusing.authorizations and set(Refusing.authorizations) == {f"basic {basic}"}
+    assert "t0ken" not in result.stderr + result.stdout and basic not in result.stderr + result.stdout
+    assert basic not in (workspace / ".git/config").read_text()
+
+
+def test_usage(tmp_path: Path) -> None:
+    assert run(tmp_path, "file:///nowhere", "acme/estaleiro").returncode == 2

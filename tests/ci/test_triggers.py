@@ -1,0 +1,132 @@
+"""CiTriggers under Pulumi's mock engine, and the Cloud Build configs its triggers run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.ci_triggers import PULUMI_VERSION, watched_paths
+from estaleiro.plan.model import Plan, PlannedResource
+from estaleiro.plan.run import plan_trees
+from estaleiro.stacks import SHARED
+
+REPO = Path(__file__).resolve().parents[2]
+TRIGGER = "gcp:cloudbuild/trigger:Trigger"
+STACKS = ("dev", "prod")
+# Cloud Build's own substitutions: for every triggered build, and for GitHub pull requests.
+BUILT_IN = {
+    "PROJECT_ID", "BUILD_ID", "PROJECT_NUMBER", "LOCATION", "TRIGGER_NAME", "COMMIT_SHA", "REVISION_ID",
+    "SHORT_SHA", "REPO_NAME", "REPO_FULL_NAME", "BRANCH_NAME", "TAG_NAME", "REF_NAME",
+    "TRIGGER_BUILD_CONFIG_PATH", "SERVICE_ACCOUNT_EMAIL", "SERVICE_ACCOUNT",
+}  # fmt: skip
+PULL_REQUEST = {"_HEAD_BRANCH", "_BASE_BRANCH", "_HEAD_REPO_URL", "_PR_NUMBER"}
+
+
+@pytest.fixture(scope="module")
+def plans() -> dict[str, Plan]:
+    """The repository's program for each example stack, planned offline as `estaleiro plan` plans it."""
+    return dict(zip(STACKS, plan_trees([(REPO, stack) for stack in STACKS]), strict=True))
+
+
+def triggers(plan: Plan) -> dict[str, PlannedResource]:
+    return {t.inputs["name"]: t for t in plan.of_type(TRIGGER)}
+
+
+def strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def substitutions_used(relative: str) -> set[str]:
+    """`$NAME` and `${NAME}` in a Cloud Build config; `$$` is Cloud Build's escape for a literal `$`."""
+    text = "\n".join(strings(yaml.safe_load((REPO / relative).read_text())))
+    return set(re.findall(r"\$\{?(\w+)", text.replace("$$", "")))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stack_gets_a_pr_and_a_deploy_trigger(plans: dict[str, Plan], stack: str) -> None:
+    found = triggers(plans[stack])
+    assert set(found) == {f"acme-ml-{stack}-pr", f"acme-ml-{stack}-deploy"}
+    pr, deploy = found[f"acme-ml-{stack}-pr"].inputs, found[f"acme-ml-{stack}-deploy"].inputs
+    assert pr["github"] == {
+        "owner": "acme",
+        "name": "estaleiro",
+        "pullRequest": {"branch": "^main$", "commentControl": "COMMENTS_ENABLED_FOR_EXTERNAL_CONTRIBUTORS_ONLY"},
+    }
+    assert deploy["github"] == {"owner": "acme", "name": "estaleiro", "push": {"branch": "^main$"}}
+    assert (pr["filename"], deploy["filename"]) == ("cloudbuild/pr.yaml", "cloudbuild/deploy.yaml")
+    for inputs in (pr, deploy):
+        assert inputs["project"] == f"acme-ml-{stack}" and inputs["location"] == "global"
+        assert (REPO / inputs["filename"]).is_file(), inputs["filename"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_trigger_runs_as_the_stack_ci_deployer(plans: dict[str, Plan], stack: str) -> None:
+    plan = plans[stack]
+    deployer = f"projects/acme-ml-{stack}/serviceAccounts/{stack}-ci-deployer@acme-ml-{stack}.iam.gserviceaccount.com"
+    assert plan.of_type(TRIGGER), stack
+    for trigger in plan.of_type(TRIGGER):
+        assert trigger.inputs.get("serviceAccount") == deployer, (
+            f"{trigger.name} runs as {trigger.inputs.get('serviceAccount')}"
+        )
+    [component] = [r for r in plan.resources if r.type == "estaleiro:ci:CiTriggers"]
+    assert {t.parent for t in plan.of_type(TRIGGER)} == {component.urn}
+    [account] = [
+        r for r in plan.of_type("gcp:serviceaccount/account:Account") if r.inputs["accountId"] == f"{stack}-ci-deployer"
+    ]
+    assert all(account.urn in t.dependencies for t in plan.of_type(TRIGGER)), "the trigger waits for its account"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_triggers_fire_on_the_stack_the_model_cards_and_shared_code_only(plans: dict[str, Plan], stack: str) -> None:
+    other = {"dev": "prod", "prod": "dev"}[stack]
+    for trigger in triggers(plans[stack]).values():
+        included = trigger.inputs["includedFiles"]
+        assert included == watched_paths(stack)
+        assert f"stacks/{stack}/**" in included and f"stacks/{other}/**" not in included
+        assert "model_cards/**" in included and "components/**" in included and "pyproject.toml" in included
+        assert len(included) == 2 + len(SHARED)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_runner_image_is_in_the_stack_registry(plans: dict[str, Plan], stack: str) -> None:
+    plan = plans[stack]
+    [registry] = [
+        r.inputs
+        for r in plan.of_type("gcp:artifactregistry/repository:Repository")
+        if r.inputs["repositoryId"].endswith("-containers")
+    ]
+    expected = (
+        f"{registry['location']}-docker.pkg.dev/{registry['project']}/{registry['repositoryId']}"
+        f"/estaleiro-ci:{PULUMI_VERSION}"
+    )
+    for trigger in triggers(plan).values():
+        assert trigger.inputs["substitutions"]["_CI_IMAGE"] == expected
+        assert trigger.inputs["substitutions"]["_STACK"] == stack
+
+
+@pytest.mark.parametrize(("role", "own"), [("pr", PULL_REQUEST), ("deploy", set())])
+def test_configs_use_exactly_the_substitutions_their_trigger_sets(
+    plans: dict[str, Plan], role: str, own: set[str]
+) -> None:
+    """An undefined one (or a shell `$var` left unescaped) fails the build; so may an unused one."""
+    relative = f"cloudbuild/{role}.yaml"
+    for stack, plan in plans.items():
+        given = set(triggers(plan)[f"acme-ml-{stack}-{role}"].inputs["substitutions"])
+        used = substitutions_used(relative) - BUILT_IN - own
+        assert used == given, (
+            f"{relative}: uses {sorted(used - given)} unset, {stack} sets {sorted(given - used)} unused"
+        )
+
+
+def test_deploys_share_one_state_backend(plans: dict[str, Plan]) -> None:
+    """prod's deploy reads dev's update history, so both stacks' state lives in one bucket."""
+    backends = {triggers(p)[f"acme-ml-{s}-deploy"].inputs["substitutions"]["_STATE_BACKEND"] for s, p in plans.items()}
+    assert backends == {"gs://acme-ml-pulumi-state"}
