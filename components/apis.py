@@ -1,4 +1,4 @@
-"""The Google APIs the platform uses; everything else waits for them."""
+"""The Google APIs a stack uses; every resource that needs one waits for it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pulumi
 import pulumi_gcp.projects as projects
 
 from estaleiro.config.environment import Environment
+from estaleiro.config.stack import StackConfig
 
 REQUIRED_APIS = (
     "aiplatform.googleapis.com",
@@ -21,6 +22,13 @@ REQUIRED_APIS = (
     "storage.googleapis.com",
     "sts.googleapis.com",
 )
+# Private Vertex endpoints peer with the serving VPC: Google asks for these in the serving project too.
+PRIVATE_SERVING_APIS = ("compute.googleapis.com", "dns.googleapis.com", "servicenetworking.googleapis.com")
+
+
+def required_apis(config: StackConfig) -> tuple[str, ...]:
+    private = PRIVATE_SERVING_APIS if config.serving.private_network else ()
+    return tuple(sorted((*REQUIRED_APIS, *private)))
 
 
 class Apis(pulumi.ComponentResource):
@@ -37,6 +45,6 @@ class Apis(pulumi.ComponentResource):
                 disable_on_destroy=False,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for api in REQUIRED_APIS
+            for api in required_apis(env.config)
         ]
         self.register_outputs({"services": [s.service for s in self.services]})

@@ -1,7 +1,9 @@
 """Artifact Registry: Docker images (training, serving) and KFP pipeline templates.
 
-CMEK-encrypted, labelled, and cleaned up so storage does not grow without bound: untagged
-images go after 30 days, the newest 10 versions of each package are always kept.
+Repository ids are `<prefix>-<env>-<role>` like bucket names, because they travel: image and
+template URLs name them, and prod pulls what dev built. CMEK-encrypted, labelled, and cleaned
+up so storage does not grow without bound: untagged images go after 30 days, the newest 10
+versions of each package are always kept (Artifact Registry lets KEEP win over DELETE).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_gcp.artifactregistry as artifactregistry
 
+from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
 from estaleiro.naming import global_name, labels
 
@@ -38,6 +41,7 @@ def cleanup_policies() -> list[artifactregistry.RepositoryCleanupPolicyArgs]:
 
 
 class Repositories(pulumi.ComponentResource):
+    ROLES = ("containers", "pipelines")
     containers: artifactregistry.Repository
     pipelines: artifactregistry.Repository
 
@@ -46,6 +50,7 @@ class Repositories(pulumi.ComponentResource):
         name: str,
         env: Environment,
         kms_key: pulumi.Input[str],
+        access: Sequence[Access],
         depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -53,7 +58,12 @@ class Repositories(pulumi.ComponentResource):
         config = env.config
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
 
-        def repository(role: str, fmt: str, description: str, **extra: object) -> artifactregistry.Repository:
+        def repository(
+            role: str,
+            fmt: str,
+            description: str,
+            docker_config: artifactregistry.RepositoryDockerConfigArgs | None = None,
+        ) -> artifactregistry.Repository:
             return artifactregistry.Repository(
                 f"{name}-{role}",
                 repository_id=global_name(config, env.name, role),
@@ -64,16 +74,28 @@ class Repositories(pulumi.ComponentResource):
                 kms_key_name=kms_key,
                 cleanup_policies=cleanup_policies(),
                 cleanup_policy_dry_run=False,
+                docker_config=docker_config,
                 labels=labels(config, env.name, purpose=role),
                 opts=child,
-                **extra,  # type: ignore[arg-type]
             )
 
         self.containers = repository(
             "containers",
             "DOCKER",
             "Training and serving images",
-            docker_config=artifactregistry.RepositoryDockerConfigArgs(immutable_tags=True),
+            # A tag, once pushed, always names the same image: manifests pin what they serve.
+            artifactregistry.RepositoryDockerConfigArgs(immutable_tags=True),
         )
         self.pipelines = repository("pipelines", "KFP", "Compiled Kubeflow pipeline templates")
-        self.register_outputs({"containers": self.containers.registry_uri, "pipelines": self.pipelines.registry_uri})
+        by_role = {"containers": self.containers, "pipelines": self.pipelines}
+        for grant, repo in targets(access, by_role, "repository"):
+            artifactregistry.RepositoryIamMember(
+                grant.resource_name(name),
+                project=config.project,
+                location=config.region,
+                repository=repo.name,
+                role=grant.role,
+                member=grant.member,
+                opts=pulumi.ResourceOptions(parent=repo),
+            )
+        self.register_outputs({role: repository.registry_uri for role, repository in by_role.items()})

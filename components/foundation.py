@@ -8,12 +8,15 @@ from components.apis import Apis
 from components.artifact_registry import Repositories
 from components.kms import Keys
 from components.service_accounts import ServiceAccounts
-from components.storage import BucketAccess, Buckets
+from components.storage import Buckets
 from components.workload_identity import CiIdentity
 from estaleiro.config.environment import Environment
 
 
 class Foundation(pulumi.ComponentResource):
+    """Later components read its parts: `keys.<purpose>`, `accounts.<role>`, `buckets.<role>`,
+    `repositories.<role>`, `ci_identity.provider`, and the grants they must wait for (`keys.grants`)."""
+
     apis: Apis
     keys: Keys
     accounts: ServiceAccounts
@@ -25,23 +28,26 @@ class Foundation(pulumi.ComponentResource):
         super().__init__("estaleiro:foundation:Foundation", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.apis = Apis(name, env, child)
-        self.keys = Keys(name, env, self.apis.services, child)
-        self.accounts = ServiceAccounts(name, env, self.apis.services, child)
-        runner, serving = self.accounts.pipeline_runner, self.accounts.model_serving
+        services = self.apis.services
+        self.keys = Keys(name, env, services, child)
+        self.accounts = ServiceAccounts(name, env, services, child)
         self.buckets = Buckets(
             name,
             env,
             self.keys.storage.id,
-            access=[
-                BucketAccess("pipeline-root", "roles/storage.objectAdmin", runner.member, "pipeline-runner"),
-                BucketAccess("models", "roles/storage.objectAdmin", runner.member, "pipeline-runner"),
-                BucketAccess("models", "roles/storage.objectViewer", serving.member, "model-serving"),
-            ],
+            self.accounts.access(Buckets.ROLES),
             depends_on=[self.keys.grants["storage"]],
             opts=child,
         )
-        self.repositories = Repositories(name, env, self.keys.artifacts.id, [self.keys.grants["artifacts"]], child)
-        self.ci_identity = CiIdentity(name, env, self.accounts.ci_deployer, child)
+        self.repositories = Repositories(
+            name,
+            env,
+            self.keys.artifacts.id,
+            self.accounts.access(Repositories.ROLES),
+            depends_on=[self.keys.grants["artifacts"]],
+            opts=child,
+        )
+        self.ci_identity = CiIdentity(name, env, self.accounts.ci_deployer, services, child)
         self.outputs: dict[str, pulumi.Input[object]] = {
             "pipelineRootBucket": self.buckets.pipeline_root.name,
             "modelsBucket": self.buckets.models.name,

@@ -1,7 +1,8 @@
 """Customer-managed keys, one per purpose, and the Google service agents allowed to use each.
 
-Key rings and keys cannot be deleted in Google Cloud, so they are protected: a destroy must
-not pretend to remove them. Each agent gets encrypt/decrypt on its own key only.
+Keys rotate every `kmsRotationDays` (at most 90). Key rings and keys cannot be deleted in
+Google Cloud, so they are protected: a destroy must not pretend to remove them. Each agent
+gets encrypt/decrypt on its own key only, never a project-wide KMS role.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ class Keys(pulumi.ComponentResource):
         }
         self.storage, self.artifacts, self.vertex = keys["storage"], keys["artifacts"], keys["vertex"]
         agents = {
-            "storage": storage.get_project_service_account_output(project=config.project).member,
+            "storage": storage.get_project_service_account_output(
+                project=config.project, opts=pulumi.InvokeOutputOptions(parent=self, depends_on=list(depends_on))
+            ).member,
             "artifacts": projects.ServiceIdentity(
                 f"{name}-artifactregistry-agent",
                 project=config.project,

@@ -1,13 +1,16 @@
-"""One service account per role, each with the project roles that role needs and nothing more.
+"""One service account per role, and every privilege the platform grants them, listed here.
 
 No basic roles (owner, editor, viewer) and no keys: workloads run as these accounts, CI
-impersonates its account through Workload Identity Federation. Bucket-level grants live
-with the buckets (`storage.py`).
+impersonates its account through Workload Identity Federation. Project roles only where
+Google has no narrower scope; everything else is granted on the one bucket or repository
+that needs it (`RESOURCE_ROLES`, created by the component that owns the resource).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 import pulumi_gcp.projects as projects
@@ -17,31 +20,65 @@ from estaleiro.config.environment import Environment
 from estaleiro.naming import project_name
 
 PROJECT_ROLES: dict[str, tuple[str, ...]] = {
-    # Submits Vertex AI pipeline and training jobs, pulls images, writes logs and metrics.
-    "pipeline-runner": (
-        "roles/aiplatform.user",
-        "roles/artifactregistry.reader",
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-    ),
-    # What a Vertex endpoint's containers run as: pull the image, log, report metrics.
-    "model-serving": ("roles/artifactregistry.reader", "roles/logging.logWriter", "roles/monitoring.metricWriter"),
+    # Submits Vertex AI pipeline and training jobs, writes logs and metrics.
+    "pipeline-runner": ("roles/aiplatform.user", "roles/logging.logWriter", "roles/monitoring.metricWriter"),
+    # What a Vertex endpoint's containers run as: log and report metrics.
+    "model-serving": ("roles/logging.logWriter", "roles/monitoring.metricWriter"),
     # Reads serving metrics and monitoring results to evaluate drift and accuracy alerts.
     "monitoring": ("roles/aiplatform.viewer", "roles/monitoring.viewer", "roles/logging.viewer"),
-    # What `pulumi up` manages, as admin of each service it declares (never a basic role).
+    # What `pulumi up` needs: admin of each service the stack declares, never a basic role.
     "ci-deployer": (
-        "roles/aiplatform.admin",
-        "roles/artifactregistry.admin",
-        "roles/cloudbuild.builds.editor",
-        "roles/cloudkms.admin",
-        "roles/iam.serviceAccountAdmin",
-        "roles/iam.workloadIdentityPoolAdmin",
-        "roles/monitoring.admin",
-        "roles/resourcemanager.projectIamAdmin",
-        "roles/serviceusage.serviceUsageAdmin",
-        "roles/storage.admin",
+        "roles/aiplatform.admin",  # endpoints, model registry, deployments, schedules
+        "roles/artifactregistry.admin",  # repositories and their IAM
+        "roles/cloudbuild.builds.editor",  # the CI triggers
+        "roles/cloudkms.admin",  # key ring, keys and the service agents' grants on them
+        "roles/iam.serviceAccountAdmin",  # the service accounts and who may act as them
+        "roles/iam.workloadIdentityPoolAdmin",  # the CI pool and its GitHub provider
+        "roles/logging.logWriter",  # Cloud Build runs the CI triggers as this account
+        "roles/monitoring.admin",  # notification channels, alert policies, dashboards
+        "roles/resourcemanager.projectIamAdmin",  # the project roles in this table
+        "roles/serviceusage.serviceUsageAdmin",  # the APIs and the service agents' identities
+        "roles/storage.admin",  # buckets and their IAM
     ),
 }
+# (account, role, resource): a resource is a bucket or repository, named by its role.
+RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
+    ("pipeline-runner", "roles/storage.objectAdmin", "pipeline-root"),  # pipeline runs write their artifacts
+    ("pipeline-runner", "roles/storage.objectAdmin", "models"),  # training publishes model artifacts
+    ("pipeline-runner", "roles/artifactregistry.reader", "containers"),  # training images
+    ("pipeline-runner", "roles/artifactregistry.reader", "pipelines"),  # the pipeline templates it runs
+    ("model-serving", "roles/storage.objectViewer", "models"),  # the model it serves
+    ("model-serving", "roles/artifactregistry.reader", "containers"),  # serving images
+)
+# The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
+# it may act as them, granted per account (never project-wide Service Account User).
+DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer")
+
+R = TypeVar("R", bound=pulumi.CustomResource)
+
+
+@dataclass(frozen=True)
+class Access:
+    """`member`, the account of role `account`, gets `role` on the resource of role `resource`."""
+
+    resource: str
+    role: str
+    account: str
+    member: pulumi.Input[str]
+
+    def resource_name(self, component: str) -> str:
+        """The grant's Pulumi name: `<component>-<resource>-<account>-<role's last part>`."""
+        return f"{component}-{self.resource}-{self.account}-{self.role.rsplit('.', 1)[-1]}"
+
+
+def targets(access: Sequence[Access], resources: Mapping[str, R], kind: str) -> list[tuple[Access, R]]:
+    """Each grant with the resource it is on; a grant on a resource that does not exist fails, naming those that do."""
+    for grant in access:
+        if grant.resource not in resources:
+            raise ValueError(
+                f"no {kind} {grant.resource!r} to grant {grant.role} on; {kind} roles: {', '.join(resources)}"
+            )
+    return [(grant, resources[grant.resource]) for grant in access]
 
 
 class ServiceAccounts(pulumi.ComponentResource):
@@ -77,19 +114,25 @@ class ServiceAccounts(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=account),
                 )
             accounts[role] = account
-        deployer = accounts["ci-deployer"]
-        # The deployer attaches the workload accounts to endpoints and pipeline runs: it may act as
-        # those accounts, and only those (never project-wide Service Account User).
-        for role in ("pipeline-runner", "model-serving", "monitoring"):
+        for role in DEPLOYER_ACTS_AS:
             serviceaccount.IAMMember(
                 f"{name}-ci-deployer-acts-as-{role}",
                 service_account_id=accounts[role].name,
                 role="roles/iam.serviceAccountUser",
-                member=deployer.member,
+                member=accounts["ci-deployer"].member,
                 opts=pulumi.ResourceOptions(parent=accounts[role]),
             )
+        self._accounts = accounts
         self.pipeline_runner = accounts["pipeline-runner"]
         self.model_serving = accounts["model-serving"]
         self.monitoring = accounts["monitoring"]
         self.ci_deployer = accounts["ci-deployer"]
         self.register_outputs({role: account.email for role, account in accounts.items()})
+
+    def access(self, resources: Collection[str]) -> list[Access]:
+        """The `RESOURCE_ROLES` grants on these resources, for the component that creates them."""
+        return [
+            Access(resource, role, account, self._accounts[account].member)
+            for account, role, resource in RESOURCE_ROLES
+            if resource in resources
+        ]

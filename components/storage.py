@@ -1,36 +1,29 @@
 """The pipeline-root and model-artifact buckets, plus the bucket their access logs go to.
 
 Every bucket: uniform bucket-level access, public access prevention enforced, versioning,
-the storage CMEK key, labels. Grants are per bucket, never project-wide storage roles.
+the storage CMEK key, lifecycle rules, labels. Grants are per bucket, never project-wide
+storage roles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp.storage as storage
 
+from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
 from estaleiro.naming import global_name, labels
 
-
-@dataclass(frozen=True)
-class BucketAccess:
-    """`member` gets `role` on the bucket of `bucket` ("pipeline-root" or "models")."""
-
-    bucket: str
-    role: str
-    member: pulumi.Input[str]
-    who: str
-
-
 # (role, days after which objects go, days after which replaced versions go; 0 = never)
 RETENTION = {"pipeline-root": (180, 30), "models": (0, 365), "access-logs": (365, 30)}
+# Cloud Storage writes usage logs as this Google group; with uniform access it needs an IAM grant.
+LOG_WRITER = "group:cloud-storage-analytics@google.com"
 
 
 class Buckets(pulumi.ComponentResource):
+    ROLES = ("pipeline-root", "models", "access-logs")
     pipeline_root: storage.Bucket
     models: storage.Bucket
     access_logs: storage.Bucket
@@ -40,7 +33,7 @@ class Buckets(pulumi.ComponentResource):
         name: str,
         env: Environment,
         kms_key: pulumi.Input[str],
-        access: Sequence[BucketAccess],
+        access: Sequence[Access],
         depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -50,14 +43,21 @@ class Buckets(pulumi.ComponentResource):
         self.access_logs = self._bucket("access-logs", log_to=None)
         self.pipeline_root = self._bucket("pipeline-root", log_to=self.access_logs)
         self.models = self._bucket("models", log_to=self.access_logs)
-        by_role = {"pipeline-root": self.pipeline_root, "models": self.models}
-        for grant in access:
+        by_role = {"pipeline-root": self.pipeline_root, "models": self.models, "access-logs": self.access_logs}
+        storage.BucketIAMMember(
+            f"{name}-access-logs-writer",
+            bucket=self.access_logs.name,
+            role="roles/storage.objectCreator",
+            member=LOG_WRITER,
+            opts=pulumi.ResourceOptions(parent=self.access_logs),
+        )
+        for grant, bucket in targets(access, by_role, "bucket"):
             storage.BucketIAMMember(
-                f"{name}-{grant.bucket}-{grant.who}-{grant.role.rsplit('.', 1)[-1]}",
-                bucket=by_role[grant.bucket].name,
+                grant.resource_name(name),
+                bucket=bucket.name,
                 role=grant.role,
                 member=grant.member,
-                opts=pulumi.ResourceOptions(parent=by_role[grant.bucket]),
+                opts=pulumi.ResourceOptions(parent=bucket),
             )
         self.register_outputs({role: bucket.url for role, bucket in by_role.items()})
 
@@ -75,7 +75,7 @@ class Buckets(pulumi.ComponentResource):
             f"{self._name}-{role}",
             name=bucket_name,
             project=config.project,
-            location=config.region.upper(),
+            location=config.region.upper(),  # Cloud Storage reports locations upper-case: no perpetual diff
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             versioning=storage.BucketVersioningArgs(enabled=True),

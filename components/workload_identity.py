@@ -1,10 +1,13 @@
-"""Keyless CI: GitHub Actions of one repository may act as the CI deployer, and nothing else may.
+"""Keyless CI: GitHub Actions deploy jobs of one repository may act as the CI deployer, nothing else may.
 
-The provider's attribute condition rejects tokens from any other repository, and the
-deployer account trusts only the principal set of that repository: two locks, same key.
+The provider's attribute condition accepts only tokens of that repository's jobs in the
+GitHub environment named after the stack, and the deployer account trusts only the principal
+set of that repository: two locks, same key. The pool is `<env>-ci`, its provider `github`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_gcp.iam as iam
@@ -25,11 +28,12 @@ class CiIdentity(pulumi.ComponentResource):
         name: str,
         env: Environment,
         deployer: serviceaccount.Account,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("estaleiro:iam:CiIdentity", name, None, opts)
         config, repository = env.config, env.config.ci_repository
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.pool = iam.WorkloadIdentityPool(
             f"{name}-ci",
             workload_identity_pool_id=project_name(env.name, "ci"),
