@@ -1,7 +1,8 @@
 """`estaleiro promote` and `estaleiro complete`: write the one manifest change a promotion PR carries.
 
-They change `stacks/<stack>/models/<model>.yaml` and nothing else, refuse what policy forbids
-(exit 1) and bad input (exit 2) before writing anything, and print a suggested PR.
+Both change `stacks/<stack>/models/<model>.yaml` and nothing else. Bad input (exit 2) and
+what policy refuses (exit 1) are found before anything is written; the file is then replaced
+in one step, and its diff and a suggested pull request are printed.
 """
 
 from __future__ import annotations
@@ -37,108 +38,118 @@ def promote(
     artifact_uri: str | None = None,
     image: str | None = None,
 ) -> int:
-    check_name(model, DNS_LABEL, "MODEL", "model name")
-    check_name(version, VERSION, "VERSION", "version")
+    _check_names(model, version)
     if canary is not None and not 1 <= canary <= 99:
         raise InvalidInput([Problem("--canary", "", f"{canary} is not a percentage from 1 to 99")])
     env = load_environment(root, to)
-    card = f"model_cards/{model}/{version}.yaml"
-    if not (root / card).is_file():
-        raise InvalidInput([Problem(card, "", f"no model card for {model} {version}: write and review it first")])
-    path = root / "stacks" / to / "models" / f"{model}.yaml"
+    card_file = _card(root, model, version)
+    path = _manifest_path(root, to, model)
+    shown = display(root, path)
     current = env.model(model)
     if current is not None and version in current.manifest.versions:
         raise InvalidInput(
             [
                 Problem(
-                    display(root, path),
+                    shown,
                     f"versions.{version}",
                     f"already declared; to give it all traffic run `estaleiro complete {model} {version} --in {to}`",
                 )
             ]
         )
+    summary = f"Promote {model} {version} to {to}"
     upstream = env.config.promotion.from_stack
     if upstream is None:
-        spec = _new_version(env, current, model, version, card, artifact_uri, image)
-        percent = canary or 100
+        if current is None:
+            raise InvalidInput([Problem(shown, "", "no such manifest: write the model's first one, then promote")])
+        spec = _new_version(env, current, model, version, card_file, artifact_uri, image)
     else:
         if artifact_uri or image:
             raise InvalidInput(
                 [Problem("--artifact-uri/--image", "", f"{to} takes versions as {upstream} serves them")]
             )
-        spec = _from_upstream(root, upstream, model, version, to)
-        limit = (
-            current.manifest.canary_limit_percent if current else None
-        ) or env.config.promotion.canary_limit_percent
-        percent = 100 if current is None else (canary or limit)
-        if current is not None and percent > limit:
-            raise Refused(f"{model} {version} would start at {percent} % in {to}; the canary limit is {limit} %")
-    before_text = path.read_text(encoding="utf-8") if current else ""
-    if current is None:
-        if upstream is None:
+        if current is None and canary is not None:
             raise InvalidInput(
-                [
-                    Problem(
-                        display(root, path),
-                        "",
-                        "no manifest for this model yet: write the first one "
-                        "by hand (displayName, owners, serving), then promote",
-                    )
-                ]
+                [Problem("--canary", "", f"{model} is new to {to}: there is nothing to run a canary beside")]
             )
-        if canary is not None:
-            raise InvalidInput([Problem("--canary", "", f"{model} is new to {to}: nothing to run a canary beside")])
-        document = manifest_edit.new_manifest(
-            manifest_edit.load(_manifest_path(root, upstream, model).read_text()), version
-        )
-        document["versions"][version] = spec
-        before: dict[str, int] = {}
+        spec = _from_upstream(root, upstream, model, version, to)
+        if current is None:
+            source = _manifest_path(root, upstream, model).read_text(encoding="utf-8")
+            note = f"Promoted from {upstream} by `estaleiro promote`; review serving and owners for {to}."
+            document = manifest_edit.new_manifest(manifest_edit.load(source), version, note)
+            return _save(root, to, model, version, summary, "", document, None)
+    limit = current.manifest.canary_limit_percent or env.config.promotion.canary_limit_percent
+    percent = canary or limit
+    if percent > limit:
+        raise Refused(f"{model} {version} would start at {percent} % in {to}; the canary limit is {limit} %")
+    before_text = path.read_text(encoding="utf-8")
+    document = manifest_edit.load(before_text)
+    manifest_edit.add_version(document, version, spec)
+    if percent == 100:
+        manifest_edit.retire_all_but(document, version)
     else:
-        document = manifest_edit.load(before_text)
-        before = dict(current.manifest.traffic)
-        manifest_edit.add_version(document, version, spec)
-        if percent == 100:
-            manifest_edit.retire_all_but(document, version)
-        else:
-            manifest_edit.set_traffic(document, with_share(before, version, percent))
-    action = "Promote" if upstream else "Deploy"
-    return _write(root, path, before_text, document, model, version, to, before, action)
+        manifest_edit.set_traffic(document, with_share(current.manifest.traffic, version, percent))
+    return _save(root, to, model, version, summary, before_text, document, current)
 
 
 def complete(root: Path, model: str, version: str, stack: str) -> int:
-    check_name(model, DNS_LABEL, "MODEL", "model name")
-    check_name(version, VERSION, "VERSION", "version")
+    _check_names(model, version)
     env = load_environment(root, stack)
     current = env.model(model)
-    path = root / "stacks" / stack / "models" / f"{model}.yaml"
+    path = _manifest_path(root, stack, model)
+    shown = display(root, path)
     if current is None:
-        raise InvalidInput([Problem(display(root, path), "", f"{stack} does not serve {model}")])
+        raise InvalidInput([Problem(shown, "", f"{stack} does not serve {model}")])
     if version not in current.manifest.versions:
         declared = ", ".join(current.manifest.versions)
+        raise InvalidInput([Problem(shown, "versions", f"{version} is not declared; declared: {declared}")])
+    if len(current.manifest.versions) == 1:
         raise InvalidInput(
-            [Problem(display(root, path), "versions", f"{version} is not declared; declared: {declared}")]
+            [Problem(shown, "versions", f"{version} is the only version; it already serves all traffic")]
         )
-    if dict(current.manifest.traffic) == {version: 100} and len(current.manifest.versions) == 1:
-        raise InvalidInput([Problem(display(root, path), "traffic", f"{version} already serves all traffic alone")])
     before_text = path.read_text(encoding="utf-8")
     document = manifest_edit.load(before_text)
     manifest_edit.retire_all_but(document, version)
-    return _write(root, path, before_text, document, model, version, stack, dict(current.manifest.traffic), "Complete")
+    return _save(root, stack, model, version, f"Complete {model} {version} in {stack}", before_text, document, current)
 
 
-def _new_version(
-    env: Environment, current: Model | None, model: str, version: str, card: str, uri: str | None, image: str | None
-) -> dict[str, str]:
-    if image is None and current is not None:
-        image = list(current.manifest.versions.values())[-1].image
-    if image is None:
-        raise InvalidInput([Problem("--image", "", f"{model} is new to {env.name}: give the serving image")])
-    bucket = models_bucket(env.config, env.name)
-    return {"artifactUri": uri or f"gs://{bucket}/{model}/{version}/", "image": image, "card": card}
+def _check_names(model: str, version: str) -> None:
+    check_name(model, DNS_LABEL, "MODEL", "model name")
+    check_name(version, VERSION, "VERSION", "version")
 
 
 def _manifest_path(root: Path, stack: str, model: str) -> Path:
     return root / "stacks" / stack / "models" / f"{model}.yaml"
+
+
+def _card(root: Path, model: str, version: str) -> str:
+    """The version's card, which must exist (and be about this version) before it goes anywhere."""
+    card_file = f"model_cards/{model}/{version}.yaml"
+    if not (root / card_file).is_file():
+        raise InvalidInput([Problem(card_file, "", f"no model card for {model} {version}: write and review it first")])
+    details = load_file(ModelCard, root / card_file, card_file).model_details
+    if (details.name, details.version.name) != (model, version):
+        raise InvalidInput(
+            [
+                Problem(
+                    card_file,
+                    "model_details",
+                    f"card is for {details.name} {details.version.name}, not {model} {version}",
+                )
+            ]
+        )
+    return card_file
+
+
+def _new_version(
+    env: Environment, current: Model, model: str, version: str, card: str, uri: str | None, image: str | None
+) -> dict[str, str]:
+    """A version new to the repository: its artifact in the stack's bucket, the newest version's image."""
+    newest = max(current.manifest.versions, key=lambda v: int(v[1:]))
+    return {
+        "artifactUri": uri or f"gs://{models_bucket(env.config, env.name)}/{model}/{version}/",
+        "image": image or current.manifest.versions[newest].image,
+        "card": card,
+    }
 
 
 def _from_upstream(root: Path, upstream: str, model: str, version: str, to: str) -> dict[str, str]:
@@ -155,29 +166,41 @@ def _from_upstream(root: Path, upstream: str, model: str, version: str, to: str)
     return {"artifactUri": spec.artifact_uri, "image": spec.image, "card": spec.card}
 
 
-def _write(
+def _save(
     root: Path,
-    path: Path,
-    before_text: str,
-    document: CommentedMap,
+    stack: str,
     model: str,
     version: str,
-    stack: str,
-    before: dict[str, int],
-    action: str,
+    summary: str,
+    before_text: str,
+    document: CommentedMap,
+    current: Model | None,
 ) -> int:
-    """Validate the edited manifest and its card, then replace the file in one step and print the PR."""
-    text = manifest_edit.dump(document)
+    """Validate the edited manifest, replace the file in one step, print its diff and the PR."""
+    path = _manifest_path(root, stack, model)
     shown = display(root, path)
+    text = manifest_edit.dump(document)
     manifest = parse(ModelManifest, yaml.safe_load(text), shown)
     card_file = manifest.versions[version].card
     card = load_file(ModelCard, root / card_file, card_file)
     write_atomic(path, text)
-    after = dict(manifest.traffic)
-    click.echo("".join(difflib.unified_diff(before_text.splitlines(True), text.splitlines(True), shown, shown)))
-    click.echo(
-        f"Suggested pull request title:\n  {pull_request.title(action, model, version, stack, after[version])}\n"
+    before = dict(current.manifest.traffic) if current else {}
+    others = {v: p for v, p in before.items() if v != version and p > 0}
+    incumbent = max(others, key=lambda v: others[v]) if others else None
+    change = pull_request.Change(
+        summary=summary,
+        model=model,
+        version=version,
+        stack=stack,
+        before=before,
+        after=dict(manifest.traffic),
+        card=card,
+        card_file=card_file,
+        thresholds=manifest.thresholds,
+        incumbent=(incumbent, current.cards[incumbent].card) if current and incumbent else None,
     )
-    click.echo("Suggested pull request body:\n")
-    click.echo(pull_request.body(model, version, stack, before, after, card, card_file, manifest.thresholds))
+    old = f"a/{shown}" if before_text else "/dev/null"
+    click.echo("".join(difflib.unified_diff(before_text.splitlines(True), text.splitlines(True), old, f"b/{shown}")))
+    click.echo(f"Suggested pull request title:\n\n{pull_request.title(change)}\n")
+    click.echo(f"Suggested pull request body:\n\n{pull_request.body(change)}", nl=False)
     return 0

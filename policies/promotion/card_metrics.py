@@ -6,6 +6,7 @@ from pathlib import Path
 
 from estaleiro.config.environment import Environment
 from estaleiro.findings import Finding
+from estaleiro.promotion.thresholds import describe
 from policies.promotion.finding import violation
 
 
@@ -16,7 +17,7 @@ def card_metrics(env: Environment, _root: Path) -> list[Finding]:
             for metric, bound in model.manifest.thresholds.items():
                 value = card.card.metric(metric)
                 if value is None:
-                    problem = f"card reports no overall {metric}, which {model.file} requires"
+                    problem = f"card reports no overall {metric}; {model.file} requires {metric} {describe(bound)}"
                 elif bound.min is not None and value < bound.min:
                     problem = f"{metric} {value} is below the minimum {bound.min}"
                 elif bound.max is not None and value > bound.max:

@@ -21,7 +21,7 @@ def owners(env: Environment, _root: Path) -> list[Finding]:
                         model.file,
                         model.name,
                         version,
-                        f"no owner of the card ({', '.join(sorted(contacts))}) is among the manifest's owners; add one",
+                        f"owners include no owner of {card.file}: add {' or '.join(sorted(contacts))} to `owners`",
                     )
                 )
     return findings

@@ -1,136 +1,290 @@
+"""`estaleiro promote` and `estaleiro complete`, run in a throwaway git copy of the repository."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import commit_all
+from tests.promotion.edits import Cli, add_card, edit, manifest, snapshot
+
+PROD = "stacks/prod/models/churn.yaml"
+DEV = "stacks/dev/models/churn.yaml"
+V6_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
+    "0c4e8a2f6b1d3e5a7c9f0b2d4e6a8c1f3b5d7e9a0c2e4f6b8d1a3c5e7f9b0d2c"
+)
+V7_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
+    "5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a"
+)
+
+PROMOTION_OUTPUT = f"""\
+--- a/{PROD}
++++ b/{PROD}
+@@ -18,5 +18,10 @@
+     artifactUri: gs://acme-ml-dev-models/churn/v6/
+     image: {V6_IMAGE}
+     card: model_cards/churn/v6.yaml
++  v7:
++    artifactUri: gs://acme-ml-dev-models/churn/v7/
++    image: {V7_IMAGE}
++    card: model_cards/churn/v7.yaml
+ traffic:
+-  v6: 100
++  v6: 90
++  v7: 10
+
+Suggested pull request title:
+
+Promote churn v7 to prod (10 % canary)
+
+Suggested pull request body:
+
+**Model** `churn` · **version** `v7` · **stack** `prod`
+
+### Traffic
+
+| version | before | after |
+|---|---:|---:|
+| v6 | 100 % | 90 % |
+| v7 | - | 10 % |
+
+### Evidence: `model_cards/churn/v7.yaml`
+
+v7 (2026-11-02): Retrained on data to 2026-10-15 with plan-change events as features.
+
+| metric | v7 | v6 (serving) | threshold |
+|---|---:|---:|---|
+| auc | 0.874 | 0.861 | >= 0.8 |
+| log_loss | 0.371 | 0.392 | <= 0.45 |
+| precision_at_10pct | 0.51 | 0.47 | - |
+| recall | 0.74 | 0.71 | - |
+
+### Rollback
+
+`git revert <this commit>` (the merge commit of this pull request), opened as a pull request
+like this one: merging it restores the traffic in the *before* column.
+"""
+
+COMMENTED_PROD = f"""\
+# yaml-language-server: $schema=../../../estaleiro/schemas/model-manifest.schema.json
+# Customer churn: what prod serves.
+apiVersion: estaleiro/v1
+displayName: Customer churn classifier
+owners:
+  - churn-ds@acme.example.com  # vouches for the cards
+  - ml-oncall@acme.example.com
+serving: {{machineType: n1-standard-4, minReplicas: 2, maxReplicas: 6}}
+thresholds:
+  auc: {{min: 0.80}}  # agreed with retention marketing
+  log_loss: {{max: 0.45}}
+canaryLimitPercent: 5  # stricter than the stack: churn offers cost money
+versions:
+  # v6: support-ticket sentiment
+  v6:
+    artifactUri: gs://acme-ml-dev-models/churn/v6/
+    image: '{V6_IMAGE}'
+    card: model_cards/churn/v6.yaml
+
+# CI shifts the split only after new versions are deployed at 0 %
+traffic:
+  v6: 100  # incumbent
+# Rollback: git revert the promotion commit.
+"""
 
 
-def manifest(repo: Path, stack: str) -> dict:
-    return yaml.safe_load((repo / f"stacks/{stack}/models/churn.yaml").read_text())
-
-
-def snapshot(repo: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        p.relative_to(repo).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.parts
-    }
-
-
-def add_card(repo: Path, version: str) -> None:
-    text = (repo / "model_cards/churn/v7.yaml").read_text().replace("name: v7", f"name: {version}")
-    (repo / f"model_cards/churn/{version}.yaml").write_text(text)
-
-
-def test_promote_to_prod_enters_at_the_canary_limit_keeping_comments(repo: Path, cli) -> None:
-    path = repo / "stacks/prod/models/churn.yaml"
-    before = path.read_text()
-    code, out, _ = cli(repo, "promote", "churn", "v7", "--to", "prod")
-    assert code == 0
-    after = path.read_text()
-    assert manifest(repo, "prod")["traffic"] == {"v6": 90, "v7": 10}
+def test_promote_to_prod_prints_the_diff_and_the_pull_request(repo: Path, cli: Cli) -> None:
+    code, out, err = cli(repo, "promote", "churn", "v7", "--to", "prod")
+    assert (code, err) == (0, "")
+    assert out == PROMOTION_OUTPUT
     assert manifest(repo, "prod")["versions"]["v7"] == manifest(repo, "dev")["versions"]["v7"]
-    assert after.startswith(before.split("versions:")[0])  # header comments and keys untouched
-    assert "Promote churn v7 in prod (10 % canary)" in out
-    assert "| v6 | 100 % | 90 % |" in out and "| auc | 0.874 | >= 0.8 |" in out
-    assert "git revert" in out
 
 
-def test_only_the_one_manifest_changes(repo: Path, cli) -> None:
+def test_comments_quoting_and_key_order_survive_outside_the_changed_lines(repo: Path, cli: Cli) -> None:
+    (repo / PROD).write_text(COMMENTED_PROD)
+    commit_all(repo, "prod manifest with comments")
+    assert cli(repo, "promote", "churn", "v7", "--to", "prod")[0] == 0  # enters at the manifest's limit, 5 %
+    assert (repo / PROD).read_text() == COMMENTED_PROD.replace(
+        "    card: model_cards/churn/v6.yaml\n",
+        "    card: model_cards/churn/v6.yaml\n"
+        "  v7:\n"
+        "    artifactUri: gs://acme-ml-dev-models/churn/v7/\n"
+        f"    image: {V7_IMAGE}\n"
+        "    card: model_cards/churn/v7.yaml\n",
+    ).replace("  v6: 100  # incumbent\n", "  v6: 95   # incumbent\n  v7: 5\n")
+
+
+def test_only_the_one_manifest_changes(repo: Path, cli: Cli) -> None:
     before = snapshot(repo)
     assert cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "5")[0] == 0
     after = snapshot(repo)
-    assert {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)} == {
-        "stacks/prod/models/churn.yaml"
-    }
+    assert {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)} == {PROD}
     assert manifest(repo, "prod")["traffic"] == {"v6": 95, "v7": 5}
 
 
-def test_complete_moves_the_canary_to_all_traffic_and_retires_the_rest(repo: Path, cli) -> None:
-    code, out, _ = cli(repo, "complete", "churn", "v7", "--in", "dev")
-    assert code == 0
-    assert manifest(repo, "dev")["traffic"] == {"v7": 100}
-    assert list(manifest(repo, "dev")["versions"]) == ["v7"]
-    assert "Complete churn v7 in dev (all traffic)" in out
+def test_a_canary_exactly_at_the_limit_is_allowed(repo: Path, cli: Cli) -> None:
+    assert cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "10")[0] == 0
+    assert manifest(repo, "prod")["traffic"] == {"v6": 90, "v7": 10}
 
 
-def test_promote_to_dev_adds_a_version_with_defaults(repo: Path, cli) -> None:
+def test_the_manifests_canary_limit_overrides_the_stacks(repo: Path, cli: Cli) -> None:
+    edit(repo, PROD, "traffic:", "canaryLimitPercent: 3\ntraffic:")
+    code, _, err = cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "10")
+    assert (code, err) == (1, "churn v7 would start at 10 % in prod; the canary limit is 3 %\n")
+    assert cli(repo, "promote", "churn", "v7", "--to", "prod")[0] == 0
+    assert manifest(repo, "prod")["traffic"] == {"v6": 97, "v7": 3}
+
+
+def test_promote_to_dev_adds_a_canary_with_default_artifact_and_image(repo: Path, cli: Cli) -> None:
     add_card(repo, "v8")
-    assert cli(repo, "promote", "churn", "v8", "--to", "dev", "--canary", "20")[0] == 0
+    code, out, _ = cli(repo, "promote", "churn", "v8", "--to", "dev", "--canary", "20")
+    assert code == 0
     data = manifest(repo, "dev")
     assert data["traffic"] == {"v6": 72, "v7": 8, "v8": 20}
     assert data["versions"]["v8"] == {
         "artifactUri": "gs://acme-ml-dev-models/churn/v8/",
-        "image": data["versions"]["v7"]["image"],
+        "image": V7_IMAGE,
         "card": "model_cards/churn/v8.yaml",
     }
+    assert "Promote churn v8 to dev (20 % canary)" in out
+    assert "| v6 | 90 % | 72 % |\n| v7 | 10 % | 8 % |\n| v8 | - | 20 % |" in out
+    assert "| metric | v8 | v6 (serving) | threshold |" in out
 
 
-def test_promote_to_dev_without_canary_takes_all_traffic(repo: Path, cli) -> None:
+def test_the_default_image_is_the_newest_versions_not_the_last_listed(repo: Path, cli: Cli) -> None:
+    text = (repo / DEV).read_text()
+    v6 = text[text.index("  v6:\n") : text.index("  v7:\n")]
+    v7 = text[text.index("  v7:\n") : text.index("traffic:")]
+    (repo / DEV).write_text(text.replace(v6 + v7, v7 + v6))
     add_card(repo, "v8")
-    image = "europe-docker.pkg.dev/acme/serving/churn@sha256:" + "a" * 64
-    assert cli(repo, "promote", "churn", "v8", "--to", "dev", "--image", image)[0] == 0
+    assert cli(repo, "promote", "churn", "v8", "--to", "dev", "--canary", "20")[0] == 0
+    assert manifest(repo, "dev")["versions"]["v8"]["image"] == V7_IMAGE
+
+
+def test_promote_to_dev_without_canary_takes_all_traffic_from_given_artifact_and_image(repo: Path, cli: Cli) -> None:
+    add_card(repo, "v8")
+    image = "europe-docker.pkg.dev/acme/serving/churn:2026-11-20"
+    uri = "gs://acme-ml-dev-models/churn/v8-retrain/"
+    assert cli(repo, "promote", "churn", "v8", "--to", "dev", "--image", image, "--artifact-uri", uri)[0] == 0
     data = manifest(repo, "dev")
     assert data["traffic"] == {"v8": 100} and list(data["versions"]) == ["v8"]
-    assert data["versions"]["v8"]["image"] == image
+    assert data["versions"]["v8"] == {"artifactUri": uri, "image": image, "card": "model_cards/churn/v8.yaml"}
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "message"),
-    [
-        (["v8", "--to", "prod"], 1, "churn v8 is not serving in dev (traffic > 0), so it cannot go to prod"),
-        (["v7", "--to", "prod", "--canary", "50"], 1, "would start at 50 % in prod; the canary limit is 10 %"),
-        (["v6", "--to", "prod"], 2, "versions.v6: already declared"),
-        (["v9", "--to", "dev"], 2, "model_cards/churn/v9.yaml: no model card for churn v9"),
-        (["v7", "--to", "prod", "--canary", "100"], 2, "--canary: 100 is not a percentage from 1 to 99"),
-        (["V7", "--to", "prod"], 2, "VERSION: version 'V7' is not a model version such as v7"),
-        (["v7", "--to", "staging"], 2, "stacks/staging: no such stack"),
-        (["v7", "--to", "prod", "--image", "x/y:z"], 2, "prod takes versions as dev serves them"),
-    ],
-)
-def test_refusals_and_bad_input_write_nothing(repo: Path, cli, args: list[str], code: int, message: str) -> None:
+def test_a_dev_manifest_limit_sets_the_default_canary(repo: Path, cli: Cli) -> None:
+    edit(repo, DEV, "traffic:", "canaryLimitPercent: 20\ntraffic:")
     add_card(repo, "v8")
-    before = snapshot(repo)
-    result, out, err = cli(repo, "promote", "churn", *args)
-    assert (result, out) == (code, "")
-    assert message in err
-    assert snapshot(repo) == before
+    assert cli(repo, "promote", "churn", "v8", "--to", "dev")[0] == 0
+    assert manifest(repo, "dev")["traffic"] == {"v6": 72, "v7": 8, "v8": 20}
 
 
-def test_unpinned_image_is_refused_for_prod(repo: Path, cli) -> None:
-    dev = repo / "stacks/dev/models/churn.yaml"
-    dev.write_text(
-        dev.read_text().replace(
-            "xgboost-cpu.2-1@sha256:5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a",
-            "xgboost-cpu.2-1:v7",
-        )
-    )
-    code, _, err = cli(repo, "promote", "churn", "v7", "--to", "prod")
-    assert code == 1 and "must be pinned by @sha256:<digest>" in err
-
-
-def test_bad_model_name(repo: Path, cli) -> None:
-    code, _, err = cli(repo, "promote", "Churn_", "v7", "--to", "prod")
-    assert (
-        code == 2
-        and err
-        == "MODEL: model name 'Churn_' is not a DNS label: lowercase letters, digits and "
-        "hyphens, starting with a letter, at most 63\n"
-    )
-
-
-def test_first_promotion_of_a_model_into_prod_copies_the_dev_manifest(repo: Path, cli) -> None:
-    (repo / "stacks/prod/models/churn.yaml").unlink()
+def test_first_promotion_of_a_model_into_prod_starts_from_the_dev_manifest(repo: Path, cli: Cli) -> None:
+    (repo / PROD).unlink()
     commit_all(repo, "prod serves no churn")
-    assert cli(repo, "promote", "churn", "v7", "--to", "prod")[0] == 0
+    code, out, _ = cli(repo, "promote", "churn", "v7", "--to", "prod")
+    assert code == 0
+    text = (repo / PROD).read_text()
+    assert text.startswith(
+        "# yaml-language-server: $schema=../../../estaleiro/schemas/model-manifest.schema.json\n"
+        "# Promoted from dev by `estaleiro promote`; review serving and owners for prod.\n"
+        "apiVersion: estaleiro/v1\n"
+    )
     data = manifest(repo, "prod")
     assert data["traffic"] == {"v7": 100} and list(data["versions"]) == ["v7"]
     assert data["owners"] == manifest(repo, "dev")["owners"]
+    assert out.startswith(f"--- /dev/null\n+++ b/{PROD}\n")
+    assert "Promote churn v7 to prod (all traffic)" in out and "(serving)" not in out
 
 
-def test_complete_refuses_what_is_not_declared(repo: Path, cli) -> None:
-    code, _, err = cli(repo, "complete", "churn", "v9", "--in", "dev")
-    assert code == 2 and "v9 is not declared; declared: v6, v7" in err
+def test_complete_moves_the_canary_to_all_traffic_and_retires_the_rest(repo: Path, cli: Cli) -> None:
+    before = (repo / DEV).read_text()
+    code, out, _ = cli(repo, "complete", "churn", "v7", "--in", "dev")
+    assert code == 0
+    v6 = before[before.index("  v6:\n") : before.index("  v7:\n")]
+    assert (repo / DEV).read_text() == before.replace(v6, "").replace("  v6: 90\n  v7: 10\n", "  v7: 100\n")
+    assert "Complete churn v7 in dev (all traffic)" in out
+    assert "| v6 | 90 % | - |\n| v7 | 10 % | 100 % |" in out
+
+
+def unpinned_in_dev(repo: Path) -> None:
+    edit(repo, DEV, V7_IMAGE, "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1:v7")
+
+
+def v8_declared_in_dev_at_zero(repo: Path) -> None:
+    block = "  v8:\n    artifactUri: gs://acme-ml-dev-models/churn/v8/\n    image: x.io/p/i:1\n"
+    edit(repo, DEV, "traffic:\n", block + "    card: model_cards/churn/v8.yaml\ntraffic:\n")
+    edit(repo, DEV, "  v7: 10\n", "  v7: 10\n  v8: 0\n")
+
+
+def card_of_another_version(repo: Path) -> None:
+    (repo / "model_cards/churn/v8.yaml").write_text((repo / "model_cards/churn/v7.yaml").read_text())
+
+
+def split_not_100(repo: Path) -> None:
+    edit(repo, PROD, "  v6: 100", "  v6: 90")
+
+
+def nothing(repo: Path) -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("prepare", "args", "code", "message"),
+    [
+        (nothing, ["promote", "churn", "v8", "--to", "prod"], 1, "churn v8 is not serving in dev (traffic > 0)"),
+        (v8_declared_in_dev_at_zero, ["promote", "churn", "v8", "--to", "prod"], 1, "churn v8 is not serving in dev"),
+        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "50"], 1, "the canary limit is 10 %"),
+        (unpinned_in_dev, ["promote", "churn", "v7", "--to", "prod"], 1, "must be pinned by @sha256:<digest>"),
+        (nothing, ["promote", "churn", "v6", "--to", "prod"], 2, f"{PROD}: versions.v6: already declared"),
+        (nothing, ["promote", "churn", "v9", "--to", "dev"], 2, "model_cards/churn/v9.yaml: no model card for"),
+        (card_of_another_version, ["promote", "churn", "v8", "--to", "dev"], 2, "card is for churn v7, not churn v8"),
+        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "100"], 2, "--canary: 100 is not a"),
+        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "0"], 2, "--canary: 0 is not a percentage"),
+        (nothing, ["promote", "churn", "V7", "--to", "prod"], 2, "VERSION: version 'V7' is not a model version"),
+        (nothing, ["promote", "churn", "v7", "--to", "staging"], 2, "stacks/staging: no such stack"),
+        (nothing, ["promote", "churn", "v7", "--to", "prod", "--image", "x.io/y:z"], 2, "prod takes versions as dev"),
+        (nothing, ["promote", "fraud", "v7", "--to", "dev"], 2, "model_cards/fraud/v7.yaml: no model card"),
+        (split_not_100, ["promote", "churn", "v7", "--to", "prod"], 2, "traffic split sums to 90, must be 100"),
+        (nothing, ["complete", "churn", "v9", "--in", "dev"], 2, "v9 is not declared; declared: v6, v7"),
+        (nothing, ["complete", "churn", "v6", "--in", "prod"], 2, "v6 is the only version"),
+        (nothing, ["complete", "fraud", "v1", "--in", "prod"], 2, f"{PROD.replace('churn', 'fraud')}: prod does not"),
+    ],
+)
+def test_refusals_and_bad_input_write_nothing(
+    repo: Path, cli: Cli, prepare: Callable[[Path], None], args: list[str], code: int, message: str
+) -> None:
+    add_card(repo, "v8")
+    prepare(repo)
+    before = snapshot(repo)
+    result, out, err = cli(repo, *args)
+    assert (result, out) == (code, "")
+    assert message in err and err.count("\n") == 1
+    assert snapshot(repo) == before
+
+
+def test_a_model_new_to_dev_needs_its_first_manifest_by_hand(repo: Path, cli: Cli) -> None:
+    (repo / "model_cards/fraud").mkdir()
+    text = (repo / "model_cards/churn/v7.yaml").read_text().replace("name: churn", "name: fraud")
+    (repo / "model_cards/fraud/v1.yaml").write_text(text.replace("name: v7", "name: v1"))
+    code, _, err = cli(repo, "promote", "fraud", "v1", "--to", "dev")
+    assert (code, err) == (
+        2,
+        "stacks/dev/models/fraud.yaml: no such manifest: write the model's first one, then promote\n",
+    )
+
+
+def test_a_canary_needs_something_to_run_beside(repo: Path, cli: Cli) -> None:
+    (repo / PROD).unlink()
+    code, _, err = cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "10")
+    assert (code, err) == (2, "--canary: churn is new to prod: there is nothing to run a canary beside\n")
+    assert not (repo / PROD).exists()
+
+
+def test_bad_model_name(repo: Path, cli: Cli) -> None:
+    code, _, err = cli(repo, "promote", "Churn_", "v7", "--to", "prod")
+    assert (code, err) == (
+        2,
+        "MODEL: model name 'Churn_' is not a DNS label: lowercase letters, digits and "
+        "hyphens, starting with a letter, at most 63\n",
+    )

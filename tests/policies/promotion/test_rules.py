@@ -1,27 +1,25 @@
+"""Each promotion rule on the example stacks (pass) and on edited copies of them (fail)."""
+
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from estaleiro.config.environment import load_environment
-from policies.promotion import evaluate
+from estaleiro.findings import Finding
+from policies.promotion import RULES, evaluate
 from policies.promotion.artifact_buckets import artifact_buckets
 from policies.promotion.card_metrics import card_metrics
 from policies.promotion.owners import owners
 from policies.promotion.pinned_images import pinned_images
 from policies.promotion.promoted_from_upstream import promoted_from_upstream
 from tests.conftest import commit_all
+from tests.promotion.edits import Cli, add_card, edit
 
 REPO = Path(__file__).resolve().parents[3]
 
 
-def edit(repo: Path, relative: str, old: str, new: str) -> None:
-    path = repo / relative
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
-
-
-def summary(findings) -> list[tuple[str, str, str]]:
+def summary(findings: list[Finding]) -> list[tuple[str, str, str]]:
     return [(f.rule, f.file, f.resource) for f in findings]
 
 
@@ -35,7 +33,7 @@ def test_card_metrics_below_threshold(repo: Path) -> None:
     edit(repo, "model_cards/churn/v6.yaml", "    - {type: log_loss, value: 0.392}\n", "")
     findings = card_metrics(load_environment(repo, "dev"), repo)
     assert [(f.resource, f.message) for f in findings] == [
-        ("churn/v6", "card reports no overall log_loss, which stacks/dev/models/churn.yaml requires"),
+        ("churn/v6", "card reports no overall log_loss; stacks/dev/models/churn.yaml requires log_loss <= 0.45"),
         ("churn/v7", "auc 0.78 is below the minimum 0.8"),
     ]
     assert {f.file for f in findings} == {"model_cards/churn/v6.yaml", "model_cards/churn/v7.yaml"}
@@ -49,13 +47,11 @@ def test_a_sliced_metric_does_not_count_as_overall(repo: Path) -> None:
         "",
     )
     [finding] = card_metrics(load_environment(repo, "dev"), repo)
-    assert finding.message == "card reports no overall auc, which stacks/dev/models/churn.yaml requires"
+    assert finding.message == "card reports no overall auc; stacks/dev/models/churn.yaml requires auc >= 0.8"
 
 
 def test_prod_version_never_in_dev(repo: Path) -> None:
-    (repo / "model_cards/churn/v9.yaml").write_text(
-        (repo / "model_cards/churn/v7.yaml").read_text().replace("name: v7", "name: v9")
-    )
+    add_card(repo, "v9")
     edit(
         repo,
         "stacks/prod/models/churn.yaml",
@@ -68,10 +64,23 @@ def test_prod_version_never_in_dev(repo: Path) -> None:
     assert findings[0].message == "v9 was never declared in stacks/dev/models/churn.yaml: promote it to dev first"
 
 
-def test_a_version_retired_upstream_still_counts_as_having_been_there(repo: Path, cli) -> None:
+def test_a_version_retired_upstream_still_counts_as_having_been_there(repo: Path, cli: Cli) -> None:
     assert cli(repo, "complete", "churn", "v7", "--in", "dev")[0] == 0  # dev retires v6
     commit_all(repo, "complete v7 in dev")
     assert promoted_from_upstream(load_environment(repo, "prod"), repo) == []
+
+
+def test_history_counts_even_after_the_upstream_manifest_was_deleted(repo: Path) -> None:
+    (repo / "stacks/dev/models/churn.yaml").unlink()
+    commit_all(repo, "dev stops serving churn")
+    assert promoted_from_upstream(load_environment(repo, "prod"), repo) == []
+
+
+def test_only_committed_or_present_upstream_versions_count(repo: Path) -> None:
+    (repo / "stacks/dev/models/churn.yaml").unlink()
+    assert [f.resource for f in promoted_from_upstream(load_environment(repo, "prod"), repo)] == []
+    shutil.rmtree(repo / ".git")
+    assert [f.resource for f in promoted_from_upstream(load_environment(repo, "prod"), repo)] == ["churn/v6"]
 
 
 def test_dev_has_no_upstream_rules() -> None:
@@ -99,6 +108,11 @@ def test_artifact_outside_allowed_buckets(repo: Path) -> None:
     )
 
 
+def test_a_lookalike_bucket_is_not_the_stacks_own(repo: Path) -> None:
+    edit(repo, "stacks/dev/models/churn.yaml", "gs://acme-ml-dev-models/churn/v7/", "gs://acme-ml-dev-models-x/v7/")
+    assert [f.resource for f in artifact_buckets(load_environment(repo, "dev"), repo)] == ["churn/v7"]
+
+
 def test_prod_trusts_the_bucket_it_names(repo: Path) -> None:
     assert artifact_buckets(load_environment(repo, "prod"), repo) == []
     edit(repo, "stacks/prod/Pulumi.prod.yaml", "    - gs://acme-ml-dev-models\n", "    - gs://acme-ml-shared\n")
@@ -108,5 +122,26 @@ def test_prod_trusts_the_bucket_it_names(repo: Path) -> None:
 def test_card_owner_missing_from_manifest(repo: Path) -> None:
     edit(repo, "stacks/dev/models/churn.yaml", "  - churn-ds@acme.example.com\n", "")
     findings = owners(load_environment(repo, "dev"), repo)
-    assert [f.resource for f in findings] == ["churn/v6", "churn/v7"]
-    assert "churn-ds@acme.example.com" in findings[0].message
+    assert summary(findings) == [
+        ("promotion/owners", "stacks/dev/models/churn.yaml", "churn/v6"),
+        ("promotion/owners", "stacks/dev/models/churn.yaml", "churn/v7"),
+    ]
+    assert findings[0].message == (
+        "owners include no owner of model_cards/churn/v6.yaml: add churn-ds@acme.example.com to `owners`"
+    )
+
+
+def test_evaluate_runs_every_rule_in_order(repo: Path) -> None:
+    edit(repo, "model_cards/churn/v6.yaml", "value: 0.861", "value: 0.7")
+    edit(repo, "stacks/prod/models/churn.yaml", "gs://acme-ml-dev-models/churn/v6/", "gs://elsewhere/churn/v6/")
+    edit(repo, "stacks/prod/models/churn.yaml", "  - churn-ds@acme.example.com\n", "")
+    findings = evaluate(load_environment(repo, "prod"), repo)
+    assert [rule.__name__ for rule in RULES] == [
+        "card_metrics",
+        "promoted_from_upstream",
+        "pinned_images",
+        "artifact_buckets",
+        "owners",
+    ]
+    assert [f.rule for f in findings] == ["promotion/card-metrics", "promotion/artifact-buckets", "promotion/owners"]
+    assert {f.source for f in findings} == {"promotion"}
