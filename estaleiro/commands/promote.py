@@ -15,7 +15,7 @@ import yaml
 from ruamel.yaml.comments import CommentedMap
 
 from estaleiro.config.card import ModelCard
-from estaleiro.config.environment import Environment, Model, check_name, load_environment
+from estaleiro.config.environment import Environment, Model, check_name, load_card, load_environment
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.types import DNS_LABEL, VERSION
 from estaleiro.config.validation import load_file, parse
@@ -126,17 +126,7 @@ def _card(root: Path, model: str, version: str) -> str:
     card_file = f"model_cards/{model}/{version}.yaml"
     if not (root / card_file).is_file():
         raise InvalidInput([Problem(card_file, "", f"no model card for {model} {version}: write and review it first")])
-    details = load_file(ModelCard, root / card_file, card_file).model_details
-    if (details.name, details.version.name) != (model, version):
-        raise InvalidInput(
-            [
-                Problem(
-                    card_file,
-                    "model_details",
-                    f"card is for {details.name} {details.version.name}, not {model} {version}",
-                )
-            ]
-        )
+    load_card(root / card_file, card_file, model, version)
     return card_file
 
 

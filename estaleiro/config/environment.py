@@ -124,19 +124,18 @@ def _load_card(root: Path, manifest: str, model: str, version: str, relative: st
             [Problem(manifest, where, f"{relative!r} does not exist; every deployed version needs a model card")]
         )
     shown = display(root, card_path)
-    card = load_file(ModelCard, card_path, shown)
+    card = load_card(card_path, shown, model, version)
+    return Card(card, shown, git_blob_id(card_path.read_bytes()))
+
+
+def load_card(path: Path, shown: str, model: str, version: str) -> ModelCard:
+    """A card, validated, that must be about `model` `version`: evidence cannot be borrowed."""
+    card = load_file(ModelCard, path, shown)
     details = card.model_details
     if (details.name, details.version.name) != (model, version):
-        raise InvalidInput(
-            [
-                Problem(
-                    shown,
-                    "model_details",
-                    f"card is for {details.name} {details.version.name}, but {manifest} cites it for {model} {version}",
-                )
-            ]
-        )
-    return Card(card, shown, git_blob_id(card_path.read_bytes()))
+        message = f"card is for {details.name} {details.version.name}, not {model} {version}"
+        raise InvalidInput([Problem(shown, "model_details", message)])
+    return card
 
 
 def git_blob_id(data: bytes) -> str:
