@@ -1,10 +1,12 @@
 """The models deployed on a Vertex endpoint and their traffic split, changed with no downtime.
 
 Order of a change: (1) deploy what is new at 0 % and wait, (2) resize what stays, (3) shift
-the split in one `update_endpoint`, (4) undeploy what no longer takes traffic. Each step
-reads the endpoint first, so a re-run after a failure at any step picks up where the cloud
-is and converges; a run with nothing to change makes no mutating call. A deployed model
-carries its version key as display name, which is how a re-run recognises its own work.
+the split in one `update_endpoint`, (4) undeploy what no longer takes traffic. Every run
+starts from what the endpoint serves now, not from saved state, so a re-run after a failure
+at any step picks up where the cloud is and converges; a run with nothing to change makes
+no mutating call. A deployed model carries its version key as display name, which is how a
+re-run recognises its own work. The endpoint belongs to this resource: what it does not
+declare is undeployed.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from components.providers.vertex_clients import VertexClients
+from components.providers.vertex_clients import VertexProvider
 
+INTEGERS = ("traffic_percent", "min_replicas", "max_replicas")
 SCALING_PATHS = ["dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"]
 
 
@@ -50,13 +53,7 @@ def _same_model(deployed: Any, want: Mapping[str, Any]) -> bool:
     )
 
 
-class EndpointDeploymentProvider(ResourceProvider):
-    serialize_as_secret_always = False
-
-    def __init__(self, clients: VertexClients | None = None) -> None:
-        super().__init__()
-        self.clients = clients or VertexClients()
-
+class EndpointDeploymentProvider(VertexProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=f"{props['endpoint']}/deployments", outs=self.reconcile(props))
 
@@ -68,25 +65,34 @@ class EndpointDeploymentProvider(ResourceProvider):
         changed = bool(replaces) or _by_version(olds) != _by_version(news)
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
 
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """What the endpoint serves now, in the shape of the inputs, so a refresh shows drift as a diff."""
+        endpoint = self._get(self.clients.endpoint_service(props["region"]), props["endpoint"])
+        versions = {d.display_name: _observed(d, endpoint.traffic_split) for d in endpoint.deployed_models}
+        observed = {**props, "versions": versions}
+        outs = {
+            **observed,
+            "deployed_model_ids": {d.display_name: d.id for d in endpoint.deployed_models},
+            "traffic_split": {v: spec["traffic_percent"] for v, spec in versions.items()},
+        }
+        return ReadResult(id_=id_, outs=outs, inputs=observed)
+
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Undeploy everything this resource deployed: traffic first onto one model, that one last."""
+        """Empty the endpoint (it belongs to this resource): all traffic onto one model, the others, then it."""
         from google.api_core.exceptions import NotFound
 
-        client = self.clients.endpoint_service(props["region"])
+        client, name = self.clients.endpoint_service(props["region"]), props["endpoint"]
         try:
-            endpoint = self._get(client, props["endpoint"])
+            endpoint = self._get(client, name)
         except NotFound:
             return
-        ours = [d.id for d in endpoint.deployed_models if d.display_name in _by_version(props)]
-        if not ours:
+        ids = [d.id for d in endpoint.deployed_models]
+        if not ids:
             return
-        last = ours[-1]
-        others = [d.id for d in endpoint.deployed_models if d.id not in ours]
-        if not others:
-            self._set_split(client, props["endpoint"], {last: 100})
-        for deployed_id in ours[:-1]:
-            self._undeploy(client, props["endpoint"], deployed_id)
-        self._undeploy(client, props["endpoint"], last)
+        if len(ids) > 1 and dict(endpoint.traffic_split) != {ids[-1]: 100}:
+            self._set_split(client, name, {ids[-1]: 100})
+        for deployed_id in ids:
+            self._undeploy(client, name, deployed_id)
 
     def reconcile(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Make the endpoint serve exactly `props['versions']`; returns the resulting state."""
@@ -99,9 +105,8 @@ class EndpointDeploymentProvider(ResourceProvider):
                 current[version] = self._deploy(client, name, want, endpoint)
                 endpoint = self._get(client, name)
         for deployed in endpoint.deployed_models:
-            want = desired.get(deployed.display_name)
-            if want and current.get(deployed.display_name) == deployed.id:
-                self._resize(client, name, deployed, want)
+            if current.get(deployed.display_name) == deployed.id:
+                self._resize(client, name, deployed, desired[deployed.display_name])
         split = {current[v]: w["traffic_percent"] for v, w in desired.items() if w["traffic_percent"] > 0}
         if dict(endpoint.traffic_split) != split:
             self._set_split(client, name, split)
@@ -174,8 +179,14 @@ class EndpointDeploymentProvider(ResourceProvider):
 
 
 def _by_version(props: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """Versions are keyed by version, so a plan diff names the version that changed."""
-    return {version: {**spec, "version": version} for version, spec in (props.get("versions") or {}).items()}
+    """Desired versions by key (so a plan diff names the version that changed).
+
+    Pulumi hands numbers to a dynamic provider as floats; Vertex's int32 fields refuse them.
+    """
+    return {
+        version: {**spec, **{key: int(spec[key]) for key in INTEGERS}, "version": version}
+        for version, spec in (props.get("versions") or {}).items()
+    }
 
 
 def _matching(endpoint: Any, desired: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -188,11 +199,41 @@ def _matching(endpoint: Any, desired: Mapping[str, Mapping[str, Any]]) -> dict[s
     return found
 
 
+def _observed(deployed: Any, split: Mapping[str, int]) -> dict[str, Any]:
+    """A deployed model written back as the `DeployedVersion` inputs that would produce it."""
+    resources = deployed.dedicated_resources
+    return {
+        "model": f"{deployed.model}@{deployed.model_version_id}",
+        "traffic_percent": split.get(deployed.id, 0),
+        "machine_type": resources.machine_spec.machine_type,
+        "min_replicas": resources.min_replica_count,
+        "max_replicas": resources.max_replica_count,
+        "service_account": deployed.service_account,
+    }
+
+
+def _check(name: str, versions: Sequence[DeployedVersion]) -> None:
+    """Fail at registration, naming the resource, rather than halfway through a deployment."""
+    keys = [v.version for v in versions]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"EndpointDeployment {name}: versions {keys} repeat a version")
+    total = sum(v.traffic_percent for v in versions)
+    if versions and total != 100:
+        raise ValueError(f"EndpointDeployment {name}: traffic_percent sums to {total}; it must sum to 100")
+    for v in versions:
+        if not 1 <= v.min_replicas <= v.max_replicas:
+            raise ValueError(
+                f"EndpointDeployment {name}: version {v.version} needs 1 <= min_replicas <= max_replicas, "
+                f"got {v.min_replicas}..{v.max_replicas}"
+            )
+
+
 class EndpointDeployment(pulumi.dynamic.Resource, module="vertex", name="EndpointDeployment"):
     deployed_model_ids: pulumi.Output[Mapping[str, str]]
     traffic_split: pulumi.Output[Mapping[str, int]]
 
     def __init__(self, name: str, args: EndpointDeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _check(name, args.versions)
         props = {
             "project": args.project,
             "region": args.region,

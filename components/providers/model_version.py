@@ -2,19 +2,21 @@
 
 The version key (`v7`) is also a Vertex version alias, so `models/ID@v7` resolves to it:
 a re-run, or a run after a crash between upload and state save, adopts the existing
-version instead of uploading it twice.
+version instead of uploading it twice. A replacement (new artifact, image or key under the
+same key) takes the alias off the old version, uploads the new one, and leaves the old
+version to Pulumi's delete once the endpoint has moved off it: create before delete.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
 
-from components.providers.vertex_clients import VertexClients
+from components.providers.vertex_clients import VertexProvider
 
 REPLACE_ON = ("project", "region", "model_id", "version", "artifact_uri", "serving_image", "encryption_key")
 UPDATE_ON = ("display_name", "description", "labels")
@@ -29,7 +31,7 @@ class ModelVersionArgs:
     version: str
     artifact_uri: str
     serving_image: str
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str]
     description: str = ""
     encryption_key: pulumi.Input[str] | None = None
 
@@ -42,64 +44,74 @@ def version_labels(props: Mapping[str, Any]) -> dict[str, str]:
     return {**props.get("labels", {}), "version": props["version"]}
 
 
-class ModelVersionProvider(ResourceProvider):
-    """Create = find by alias or upload; update = labels and description; delete = that version."""
+def _built_from(model: Any, props: Mapping[str, Any]) -> bool:
+    """Whether a registered version holds what `props` would upload (the replace-on fields)."""
+    return (model.artifact_uri, model.container_spec.image_uri, model.encryption_spec.kms_key_name) == (
+        props["artifact_uri"],
+        props["serving_image"],
+        props.get("encryption_key") or "",
+    )
 
-    serialize_as_secret_always = False
 
-    def __init__(self, clients: VertexClients | None = None) -> None:
-        super().__init__()
-        self.clients = clients or VertexClients()
+class ModelVersionProvider(VertexProvider):
+    """Create = adopt by alias or upload; update = labels and descriptions; delete = that version."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.clients.model_service(props["region"])
-        found = self._find(client, props)
-        if found is None:
-            found = self._upload(client, props)
-        return CreateResult(id_=found, outs=self._outs(props, found))
+        versioned = self._adopt(client, props) or self._upload(client, props)
+        return CreateResult(id_=versioned, outs=self._outs(props, versioned))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACE_ON if olds.get(key) != news.get(key)]
         updates = [key for key in UPDATE_ON if olds.get(key) != news.get(key)]
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from google.cloud.aiplatform_v1 import Model, UpdateModelRequest
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Vertex takes version fields (labels, version description) and model fields in separate requests."""
+        from google.cloud.aiplatform_v1 import Model
         from google.protobuf.field_mask_pb2 import FieldMask
 
         client = self.clients.model_service(news["region"])
-        model = Model(
-            name=id_, display_name=news["display_name"], description=news["description"], labels=version_labels(news)
-        )
-        request = UpdateModelRequest(
-            model=model, update_mask=FieldMask(paths=["display_name", "description", "labels"])
-        )
-        client.update_model(request=request, retry=self.clients.retry())
+        requests = []
+        if (olds.get("labels"), olds.get("description")) != (news["labels"], news["description"]):
+            version = Model(name=id_, labels=version_labels(news), version_description=news["description"])
+            requests.append((version, ["labels", "version_description"]))
+        if (olds.get("display_name"), olds.get("description")) != (news["display_name"], news["description"]):
+            model = Model(name=model_name(news), display_name=news["display_name"], description=news["description"])
+            requests.append((model, ["display_name", "description"]))
+        for model, paths in requests:
+            client.update_model(model=model, update_mask=FieldMask(paths=paths), retry=self.clients.retry())
         return UpdateResult(outs=self._outs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Remove this version; the registry entry goes with its last version."""
+        """Vertex refuses to delete a model's only version: the model goes with it instead."""
         from google.api_core.exceptions import NotFound
 
         client = self.clients.model_service(props["region"])
         retry = self.clients.retry()
         try:
             versions = list(client.list_model_versions(name=model_name(props), retry=retry))
-            if len(versions) <= 1:
+            if [f"{m.name}@{m.version_id}" for m in versions] == [id_]:
                 self.clients.wait(client.delete_model(name=model_name(props), retry=retry))
-            else:
+            elif id_ in {f"{m.name}@{m.version_id}" for m in versions}:
                 self.clients.wait(client.delete_model_version(name=id_, retry=retry))
         except NotFound:
             return
 
-    def _find(self, client: Any, props: Mapping[str, Any]) -> str | None:
+    def _adopt(self, client: Any, props: Mapping[str, Any]) -> str | None:
+        """The version this key already names, if it holds this artifact; otherwise free the key."""
         from google.api_core.exceptions import NotFound
 
+        retry = self.clients.retry()
         try:
-            model = client.get_model(name=f"{model_name(props)}@{props['version']}", retry=self.clients.retry())
+            model = client.get_model(name=f"{model_name(props)}@{props['version']}", retry=retry)
         except NotFound:
             return None
-        return f"{model_name(props)}@{model.version_id}"
+        versioned = f"{model_name(props)}@{model.version_id}"
+        if _built_from(model, props):
+            return versioned
+        client.merge_version_aliases(name=versioned, version_aliases=[f"-{props['version']}"], retry=retry)
+        return None
 
     def _upload(self, client: Any, props: Mapping[str, Any]) -> str:
         from google.api_core.exceptions import NotFound
@@ -114,7 +126,8 @@ class ModelVersionProvider(ResourceProvider):
         key = props.get("encryption_key")
         model = Model(
             display_name=props["display_name"],
-            description=props.get("description", ""),
+            description=props["description"],
+            version_description=props["description"],
             artifact_uri=props["artifact_uri"],
             container_spec=ModelContainerSpec(image_uri=props["serving_image"]),
             labels=version_labels(props),

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pulumi.dynamic import ResourceProvider
+
 if TYPE_CHECKING:
     import grpc
     from google.api_core.operation import Operation
@@ -27,13 +29,13 @@ class VertexClients:
 
     def model_service(self, region: str) -> Any:
         from google.cloud.aiplatform_v1.services.model_service import ModelServiceClient
-        from google.cloud.aiplatform_v1.services.model_service.transports import ModelServiceGrpcTransport
+        from google.cloud.aiplatform_v1.services.model_service.transports.grpc import ModelServiceGrpcTransport
 
         return self._client(ModelServiceClient, ModelServiceGrpcTransport, region)
 
     def endpoint_service(self, region: str) -> Any:
         from google.cloud.aiplatform_v1.services.endpoint_service import EndpointServiceClient
-        from google.cloud.aiplatform_v1.services.endpoint_service.transports import EndpointServiceGrpcTransport
+        from google.cloud.aiplatform_v1.services.endpoint_service.transports.grpc import EndpointServiceGrpcTransport
 
         return self._client(EndpointServiceClient, EndpointServiceGrpcTransport, region)
 
@@ -62,4 +64,19 @@ class VertexClients:
         polling = DEFAULT_POLLING.with_delay(initial=self.initial_delay, maximum=self.max_delay).with_timeout(
             self.operation_timeout
         )
-        return operation.result(timeout=self.operation_timeout, retry=self.retry(), polling=polling)
+        # api_core leaves Operation.result unannotated.
+        return operation.result(timeout=self.operation_timeout, retry=self.retry(), polling=polling)  # type: ignore[no-untyped-call]
+
+
+class VertexProvider(ResourceProvider):
+    """A dynamic provider that reaches Vertex AI through `clients`.
+
+    Its pickle holds no secret (credentials come from the environment it runs in), so it is
+    stored in plain state rather than encrypted with every update.
+    """
+
+    serialize_as_secret_always = False
+
+    def __init__(self, clients: VertexClients | None = None) -> None:
+        super().__init__()
+        self.clients = clients or VertexClients()

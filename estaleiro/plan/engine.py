@@ -6,6 +6,7 @@ Pulumi's runtime is process-global: one program at a time, and each run starts a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,6 +30,8 @@ def run_program(
     config: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Run `program` as stack `stack` of this Pulumi project, offline, and record its plan."""
+    # A loop of its own: Pulumi's runtime awaits on "the current loop", which earlier asyncio users may have closed.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = GcpMocks(gcp_project, gcp_region)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)

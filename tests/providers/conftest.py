@@ -1,34 +1,49 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
+from pulumi.runtime import rpc
 
 from components.providers.vertex_clients import VertexClients
-from tests.providers.fake_vertex import FakeVertex
+from tests.providers.fake_vertex import FakeVertex, serving_violations
 
 PROJECT, REGION = "acme-ml-dev", "us-central1"
 LOCATION = f"projects/{PROJECT}/locations/{REGION}"
 ENDPOINT = f"{LOCATION}/endpoints/5440607907"
 
 
+def as_pulumi_sends(props: dict[str, Any]) -> dict[str, Any]:
+    """Provider inputs as the dynamic provider host receives them: through Pulumi's wire format,
+    where every number arrives as a float."""
+    received: dict[str, Any] = rpc.deserialize_properties(asyncio.run(rpc.serialize_properties(props, {})))
+    return received
+
+
 @pytest.fixture
 def vertex() -> Iterator[FakeVertex]:
+    """A fake Vertex with one empty endpoint; whatever a test did must have kept it serving."""
     fake = FakeVertex()
     fake.start()
     fake.add_endpoint(ENDPOINT)
     yield fake
     fake.stop()
+    for name, state in fake.endpoints.items():
+        assert serving_violations(state.history) == [], name
 
 
 @pytest.fixture
-def clients(vertex: FakeVertex) -> VertexClients:
-    """Real GAPIC clients on a channel to the fake, with backoff short enough for tests."""
-    return VertexClients(
-        channel=lambda: grpc.insecure_channel(vertex.address),
-        initial_delay=0.01,
-        max_delay=0.05,
-        retry_deadline=1.0,
-        operation_timeout=10.0,
-    )
+def clients(vertex: FakeVertex) -> Iterator[VertexClients]:
+    """Real GAPIC clients on channels to the fake, with backoff short enough for tests."""
+    channels: list[grpc.Channel] = []
+
+    def channel() -> grpc.Channel:
+        channels.append(grpc.insecure_channel(vertex.address))
+        return channels[-1]
+
+    yield VertexClients(channel=channel, initial_delay=0.01, max_delay=0.05, retry_deadline=1.0, operation_timeout=10.0)
+    for opened in channels:
+        opened.close()

@@ -10,9 +10,10 @@ injected per method; every traffic split an endpoint ever had is recorded.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,10 @@ from google.longrunning import operations_pb2
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import code_pb2, status_pb2
 
+ALIAS = re.compile(r"[a-z][a-zA-Z0-9-]{0,126}[a-z0-9-]")
+VERSION_FIELDS = frozenset({"labels", "version_description"})
+MODEL_FIELDS = frozenset({"labels", "display_name", "description"})
+
 
 class Rejected(Exception):
     """What Vertex would answer with a status code instead of a result."""
@@ -32,11 +37,38 @@ class Rejected(Exception):
         self.code = code
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An endpoint between two changes: which models were deployed and how traffic was split."""
+
+    deployed: frozenset[str]
+    split: dict[str, int]
+
+
 @dataclass
 class EndpointState:
     deployed: dict[str, v1.DeployedModel] = field(default_factory=dict)
     split: dict[str, int] = field(default_factory=dict)
-    history: list[dict[str, int]] = field(default_factory=list)
+    history: list[Snapshot] = field(default_factory=list)
+
+
+def serving_violations(history: Sequence[Snapshot]) -> list[str]:
+    """Zero downtime, judged over everything an endpoint went through.
+
+    Every split names deployed models only and adds up to 100 or is empty; once serving has
+    begun it never stops, except in a last snapshot with nothing deployed (a deliberate teardown).
+    """
+    problems: list[str] = []
+    served = False
+    for i, snapshot in enumerate(history):
+        if set(snapshot.split) - snapshot.deployed:
+            problems.append(f"#{i}: split {snapshot.split} names models not deployed {sorted(snapshot.deployed)}")
+        if snapshot.split and sum(snapshot.split.values()) != 100:
+            problems.append(f"#{i}: split {snapshot.split} does not add up to 100")
+        if served and not snapshot.split and (snapshot.deployed or i < len(history) - 1):
+            problems.append(f"#{i}: nothing takes traffic while {sorted(snapshot.deployed)} are deployed")
+        served = served or bool(snapshot.split)
+    return problems
 
 
 class FakeVertex:
@@ -47,7 +79,6 @@ class FakeVertex:
         self.endpoints: dict[str, EndpointState] = {}
         self.operations: dict[str, operations_pb2.Operation] = {}
         self.calls: list[str] = []
-        self.violations: list[str] = []
         self._faults: dict[str, list[grpc.StatusCode]] = defaultdict(list)
         self._failing_operations: dict[str, int] = defaultdict(int)
         self._ids = itertools.count(1001)
@@ -114,6 +145,13 @@ class FakeVertex:
                 self._list_versions,
             ),
             (models, "UpdateModel", v1.UpdateModelRequest.deserialize, v1.Model.serialize, self._update_model),
+            (
+                models,
+                "MergeVersionAliases",
+                v1.MergeVersionAliasesRequest.deserialize,
+                v1.Model.serialize,
+                self._merge_aliases,
+            ),
             (models, "DeleteModel", v1.DeleteModelRequest.deserialize, op, self._delete_model),
             (models, "DeleteModelVersion", v1.DeleteModelVersionRequest.deserialize, op, self._delete_version),
             (endpoints, "GetEndpoint", v1.GetEndpointRequest.deserialize, v1.Endpoint.serialize, self._get_endpoint),
@@ -173,16 +211,23 @@ class FakeVertex:
 
     # -- model registry ------------------------------------------------------------------------
     def _resolve(self, name: str) -> tuple[str, v1.Model]:
+        """`models/ID` is the default version; `models/ID@3` and `models/ID@v7` pick by id or alias."""
         base, _, selector = name.partition("@")
         versions = self.versions.get(base)
         if not versions:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"model {base} not found")
-        if not selector:
-            return base, versions[0]
         for model in versions:
-            if selector == model.version_id or selector in model.version_aliases:
+            if selector == model.version_id or (selector or "default") in model.version_aliases:
                 return base, model
         raise Rejected(grpc.StatusCode.NOT_FOUND, f"model version {name} not found")
+
+    def _check_aliases(self, base: str, aliases: list[str], owner: v1.Model | None = None) -> None:
+        bad = [a for a in aliases if not ALIAS.fullmatch(a)]
+        if bad:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"aliases {bad} must match {ALIAS.pattern}")
+        taken = {a for m in self.versions.get(base, []) if m is not owner for a in m.version_aliases}
+        if taken & set(aliases):
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"aliases {sorted(taken & set(aliases))} already used")
 
     def _upload_model(self, request: v1.UploadModelRequest) -> operations_pb2.Operation:
         if request.parent_model:
@@ -193,15 +238,15 @@ class FakeVertex:
             base = f"{request.parent}/models/{request.model_id or next(self._ids)}"
             if base in self.versions:
                 raise Rejected(grpc.StatusCode.ALREADY_EXISTS, f"model {base} already exists")
-        taken = {a for m in self.versions.get(base, []) for a in m.version_aliases}
-        if taken & set(request.model.version_aliases):
-            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"alias already used: {sorted(taken)}")
+        self._check_aliases(base, list(request.model.version_aliases))
 
         def apply() -> v1.UploadModelResponse:
             model = v1.Model(request.model)
-            model.name = base
-            model.version_id = str(len(self.versions.get(base, [])) + 1)
-            self.versions.setdefault(base, []).append(model)
+            versions = self.versions.setdefault(base, [])
+            model.name, model.version_id = base, str(max((int(m.version_id) for m in versions), default=0) + 1)
+            if not versions:
+                model.version_aliases.append("default")
+            versions.append(model)
             return v1.UploadModelResponse(model=base, model_version_id=model.version_id)
 
         return self._operation("UploadModel", apply)
@@ -215,9 +260,26 @@ class FakeVertex:
         return v1.ListModelVersionsResponse(models=self.versions[request.name])
 
     def _update_model(self, request: v1.UpdateModelRequest) -> v1.Model:
-        _, model = self._resolve(request.model.name)
-        for path in request.update_mask.paths:
-            setattr(model, path, getattr(request.model, path))
+        """A version update (`@`) takes version fields, a model update model fields: never both."""
+        base, model = self._resolve(request.model.name)
+        paths = set(request.update_mask.paths)
+        allowed = VERSION_FIELDS if "@" in request.model.name else MODEL_FIELDS
+        if not paths or not paths <= allowed:
+            raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"mask {sorted(paths)} not within {sorted(allowed)}")
+        for target in [model] if allowed is VERSION_FIELDS else self.versions[base]:
+            for path in paths:
+                setattr(target, path, getattr(request.model, path))
+        return model
+
+    def _merge_aliases(self, request: v1.MergeVersionAliasesRequest) -> v1.Model:
+        base, model = self._resolve(request.name)
+        added = [a for a in request.version_aliases if not a.startswith("-")]
+        removed = {a[1:] for a in request.version_aliases if a.startswith("-")}
+        if "default" in removed:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "the default alias can only move, not be removed")
+        self._check_aliases(base, added, owner=model)
+        kept = [a for a in model.version_aliases if a not in removed]
+        model.version_aliases = kept + [a for a in added if a not in kept]
         return model
 
     def _deployed_anywhere(self, base: str, version_id: str | None) -> bool:
@@ -229,12 +291,17 @@ class FakeVertex:
 
     def _delete_version(self, request: v1.DeleteModelVersionRequest) -> operations_pb2.Operation:
         base, model = self._resolve(request.name)
+        if len(self.versions[base]) == 1:
+            raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} is the only version: delete the model")
         if self._deployed_anywhere(base, model.version_id):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} is deployed")
         return self._operation("DeleteModelVersion", lambda: self._remove_version(base, model))
 
     def _remove_version(self, base: str, model: v1.Model) -> empty_pb2.Empty:
+        """The default alias moves to the newest remaining version."""
         self.versions[base].remove(model)
+        if "default" in model.version_aliases:
+            self.versions[base][-1].version_aliases.append("default")
         return empty_pb2.Empty()
 
     def _delete_model(self, request: v1.DeleteModelRequest) -> operations_pb2.Operation:
@@ -258,27 +325,22 @@ class FakeVertex:
         return v1.Endpoint(name=request.name, deployed_models=list(state.deployed.values()), traffic_split=state.split)
 
     def _check_split(self, split: dict[str, int], deployed: set[str]) -> None:
+        """Vertex: only deployed ids, percentages that add up to 100, or an empty map (no traffic)."""
         unknown = sorted(set(split) - deployed)
         if unknown:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"traffic split names undeployed models {unknown}")
-        if deployed and sum(split.values()) != 100:
+        if split and sum(split.values()) != 100:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"traffic split sums to {sum(split.values())}")
 
     def _record(self, state: EndpointState, split: dict[str, int]) -> None:
         state.split = {k: v for k, v in split.items() if v}
-        state.history.append(dict(state.split))
-        self._check_invariants(state)
-
-    def _check_invariants(self, state: EndpointState) -> None:
-        if set(state.split) - set(state.deployed):
-            self.violations.append(f"split {state.split} names undeployed models")
-        if state.deployed and sum(state.split.values()) != 100:
-            self.violations.append(f"split {state.split} does not sum to 100")
+        state.history.append(Snapshot(frozenset(state.deployed), dict(state.split)))
 
     def _deploy(self, request: v1.DeployModelRequest) -> operations_pb2.Operation:
         state = self._endpoint(request.endpoint)
         base, model = self._resolve(request.deployed_model.model)
-        split = dict(request.traffic_split) or ({"0": 100} if not state.deployed else {"0": 0, **state.split})
+        # An empty split leaves the endpoint's split as it is: the new model takes no traffic.
+        split = dict(request.traffic_split) or dict(state.split)
         self._check_split(split, set(state.deployed) | {"0"})
 
         def apply() -> v1.DeployModelResponse:

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
+from pathlib import Path
 
 import dill
 import grpc
 import pytest
 from google.api_core.exceptions import GoogleAPICallError
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.model_version import ModelVersionProvider
 from components.providers.vertex_clients import VertexClients
-from tests.providers.conftest import LOCATION, PROJECT, REGION
+from tests.providers.conftest import LOCATION, PROJECT, REGION, as_pulumi_sends
 from tests.providers.fake_vertex import FakeVertex
 
 MODEL = f"{LOCATION}/models/acme-ml-dev-churn"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def props(version: str = "v6", **changes: object) -> dict[str, object]:
@@ -29,7 +33,7 @@ def props(version: str = "v6", **changes: object) -> dict[str, object]:
         "description": "churn",
         "encryption_key": f"{LOCATION}/keyRings/dev-keys/cryptoKeys/vertex",
     }
-    return {**base, **changes}
+    return as_pulumi_sends({**base, **changes})
 
 
 def test_first_version_creates_the_model_then_versions_join_it(vertex: FakeVertex, clients: VertexClients) -> None:
@@ -37,7 +41,8 @@ def test_first_version_creates_the_model_then_versions_join_it(vertex: FakeVerte
     first = provider.create(props("v6"))
     second = provider.create(props("v7"))
     assert (first.id, second.id) == (f"{MODEL}@1", f"{MODEL}@2")
-    assert second.outs["versioned_name"] == f"{MODEL}@2" and second.outs["version_id"] == "2"
+    assert second.outs is not None
+    assert (second.outs["versioned_name"], second.outs["version_id"]) == (f"{MODEL}@2", "2")
     stored = vertex.versions[MODEL]
     assert [m.version_aliases[0] for m in stored] == ["v6", "v7"]
     assert stored[1].labels == {"env": "dev", "card": "churn-v7", "version": "v7"}
@@ -78,33 +83,56 @@ def test_diff_replaces_on_artifact_and_updates_labels_in_place() -> None:
     assert not provider.diff("id", props(), props()).changes
 
 
-def test_update_changes_labels_through_a_field_mask(vertex: FakeVertex, clients: VertexClients) -> None:
+def test_a_new_artifact_under_the_same_key_is_a_new_version_that_takes_the_alias(
+    vertex: FakeVertex, clients: VertexClients
+) -> None:
     provider = ModelVersionProvider(clients)
-    created = provider.create(props("v6"))
-    provider.update(created.id, props(), props(labels={"env": "dev", "card": "churn-v6", "reviewed": "yes"}))
-    assert vertex.versions[MODEL][0].labels["reviewed"] == "yes"
-    assert vertex.versions[MODEL][0].artifact_uri == "gs://acme-ml-dev-models/churn/v6/"
+    old = provider.create(props("v6"))
+    new = provider.create(props("v6", artifact_uri="gs://acme-ml-dev-models/churn/v6-retrained/"))
+    assert (old.id, new.id) == (f"{MODEL}@1", f"{MODEL}@2")
+    assert vertex.versions[MODEL][1].version_aliases == ["v6"] and "v6" not in vertex.versions[MODEL][0].version_aliases
+    provider.delete(old.id, props("v6"))  # Pulumi deletes the replaced version last
+    assert [m.artifact_uri for m in vertex.versions[MODEL]] == ["gs://acme-ml-dev-models/churn/v6-retrained/"]
+    assert vertex.versions[MODEL][0].version_aliases == ["v6", "default"]
+
+
+def test_labels_update_the_version_and_the_display_name_updates_the_model(
+    vertex: FakeVertex, clients: VertexClients
+) -> None:
+    provider = ModelVersionProvider(clients)
+    v6, _ = provider.create(props("v6")), provider.create(props("v7"))
+    relabelled = props("v6", labels={"env": "dev", "card": "churn-v6", "reviewed": "yes"})
+    vertex.calls.clear()
+    provider.update(v6.id, props("v6"), relabelled)
+    assert vertex.mutating_calls() == ["UpdateModel"]
+    first, second = vertex.versions[MODEL]
+    assert first.labels == {"env": "dev", "card": "churn-v6", "reviewed": "yes", "version": "v6"}
+    assert "reviewed" not in second.labels and first.artifact_uri == "gs://acme-ml-dev-models/churn/v6/"
+    provider.update(v6.id, relabelled, {**relabelled, "display_name": "Churn"})
+    assert [m.display_name for m in vertex.versions[MODEL]] == ["Churn", "Churn"]
 
 
 def test_delete_removes_the_version_and_the_model_with_its_last(vertex: FakeVertex, clients: VertexClients) -> None:
     provider = ModelVersionProvider(clients)
     v6, v7 = provider.create(props("v6")), provider.create(props("v7"))
     provider.delete(v6.id, props("v6"))
-    assert [m.version_aliases[0] for m in vertex.versions[MODEL]] == ["v7"]
+    assert [m.version_aliases for m in vertex.versions[MODEL]] == [["v7", "default"]]
     provider.delete(v7.id, props("v7"))
     assert MODEL not in vertex.versions
     provider.delete(v7.id, props("v7"))  # already gone: nothing to do
 
 
-def test_provider_pickles_for_pulumi() -> None:
-    restored = dill.loads(dill.dumps(ModelVersionProvider(), recurse=True))
-    assert isinstance(restored.clients, VertexClients) and restored.clients.channel is None
+def test_provider_pickles_the_way_pulumi_stores_it() -> None:
+    restored = dill.loads(base64.b64decode(serialize_provider(ModelVersionProvider())))
+    assert isinstance(restored, ModelVersionProvider) and restored.clients == VertexClients()
 
 
 def test_importing_the_providers_does_not_import_aiplatform() -> None:
+    """The offline plan imports these modules; aiplatform costs seconds and must wait for a provider call."""
     probe = (
-        "import sys, components.providers.model_version, components.providers.endpoint_deployment, "
-        "components.platform; print(any(m.startswith('google.cloud.aiplatform') for m in sys.modules))"
+        "import sys, components.providers, components.providers.model_version, "
+        "components.providers.endpoint_deployment, components.providers.vertex_clients; "
+        "print(sorted(m for m in sys.modules if m.startswith('google.cloud.aiplatform')))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
-    assert out.strip() == "False"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=REPO, check=True, capture_output=True, text=True)
+    assert run.stdout.strip() == "[]"
