@@ -16,7 +16,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from estaleiro.config.card import ModelCard
 from estaleiro.config.environment import Environment, Model, check_name, load_card, load_environment
-from estaleiro.config.manifest import ModelManifest
+from estaleiro.config.manifest import DIGEST_PIN, ModelManifest
 from estaleiro.config.types import DNS_LABEL, VERSION
 from estaleiro.config.validation import load_file, parse
 from estaleiro.errors import InvalidInput, Problem, Refused
@@ -25,8 +25,6 @@ from estaleiro.output import write_atomic
 from estaleiro.promotion import manifest_edit, pull_request
 from estaleiro.promotion.split import with_share
 from estaleiro.repo import display
-
-PINNED = "@sha256:"
 
 
 def promote(
@@ -148,9 +146,9 @@ def _from_upstream(root: Path, upstream: str, model: str, version: str, to: str)
     if source is None or source.manifest.traffic.get(version, 0) == 0:
         raise Refused(f"{model} {version} is not serving in {upstream} (traffic > 0), so it cannot go to {to}")
     spec = source.manifest.versions[version]
-    if PINNED not in spec.image:
+    if not spec.pinned:
         raise Refused(
-            f"{model} {version} runs {spec.image}: images going to {to} must be pinned by {PINNED}<digest>; "
+            f"{model} {version} runs {spec.image}: images going to {to} must be pinned by {DIGEST_PIN}<digest>; "
             f"pin it in {upstream} first"
         )
     return {"artifactUri": spec.artifact_uri, "image": spec.image, "card": spec.card}

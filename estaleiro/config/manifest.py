@@ -12,6 +12,8 @@ from pydantic import Field, StrictFloat, StrictInt, ValidationInfo, field_valida
 
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
 
+DIGEST_PIN = "@sha256:"
+
 
 class ServingSpec(Frozen):
     """Compute for every deployed version of the model."""
@@ -35,6 +37,11 @@ class VersionSpec(Frozen):
     artifact_uri: GcsUri = Field(alias="artifactUri")
     image: Image = Field(description="serving container image; prod requires @sha256: pinning")
     card: Text = Field(description="repository-relative path of the version's model card")
+
+    @property
+    def pinned(self) -> bool:
+        """A digest names one image forever; a tag can be moved to another."""
+        return DIGEST_PIN in self.image
 
 
 class Threshold(Frozen):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from estaleiro.config.environment import Environment
+from estaleiro.config.manifest import DIGEST_PIN
 from estaleiro.findings import Finding
 from policies.promotion.finding import violation
-
-PINNED = "@sha256:"
 
 
 def pinned_images(env: Environment, _root: Path) -> list[Finding]:
@@ -20,9 +19,9 @@ def pinned_images(env: Environment, _root: Path) -> list[Finding]:
             model.file,
             model.name,
             version,
-            f"image {spec.image} is not pinned by digest; use {PINNED}<digest> in {env.name}",
+            f"image {spec.image} is not pinned by digest; use {DIGEST_PIN}<digest> in {env.name}",
         )
         for model in env.models
         for version, spec in model.manifest.versions.items()
-        if PINNED not in spec.image
+        if not spec.pinned
     ]
