@@ -6,8 +6,8 @@ Exit codes: 0 ok; 1 violations or refused by policy; 2 bad input (nothing writte
 
 from __future__ import annotations
 
+import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,10 +15,23 @@ from pathlib import Path
 import click
 
 from estaleiro.errors import EstaleiroError
-from estaleiro.repo import repo_root
+from estaleiro.layout import repo_root
+from estaleiro.output import check_writable, write_atomic
 
-CRASH_LOG = Path(tempfile.gettempdir()) / "estaleiro-crash.log"
 FORMATS = click.Choice(["text", "md", "json"])
+
+
+def crash_log() -> Path:
+    """Per user, where the XDG base directories put state (another user's file there cannot stop us writing)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "estaleiro" / "crash.log"
+
+
+def _writable(_ctx: click.Context, _param: click.Parameter, out: Path | None) -> Path | None:
+    """`--out` is checked before any work, so a long check never ends in an unwritable path."""
+    if out is not None:
+        check_writable(out)
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +43,7 @@ def cli() -> None:
 @click.argument("stack")
 @click.option("--base", metavar="REF", help="Show what changes relative to this git ref.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option("--out", type=click.Path(path_type=Path), callback=_writable, help="Write here instead of stdout.")
 def plan(stack: str, base: str | None, fmt: str, out: Path | None) -> int:
     """Plan STACK offline; with --base, the diff a pull request would apply."""
     from estaleiro.commands.plan import plan as run
@@ -42,7 +55,7 @@ def plan(stack: str, base: str | None, fmt: str, out: Path | None) -> int:
 @click.argument("stacks", nargs=-1)
 @click.option("--base", metavar="REF", help="Only the stacks a change since this git ref touches.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "sarif"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option("--out", type=click.Path(path_type=Path), callback=_writable, help="Write here instead of stdout.")
 def check(stacks: tuple[str, ...], base: str | None, fmt: str, out: Path | None) -> int:
     """Validate manifests and cards, apply promotion rules, run checkov: one report."""
     from estaleiro.commands.check import check as run
@@ -115,10 +128,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(str(err), err=True)
         return err.exit_code
     except Exception:
-        CRASH_LOG.write_text(traceback.format_exc(), encoding="utf-8")
-        click.echo(f"estaleiro: unexpected error; details in {CRASH_LOG}", err=True)
+        click.echo(f"estaleiro: unexpected error (a bug); {_save_crash(traceback.format_exc())}", err=True)
         return 3
     return result if isinstance(result, int) else 0
+
+
+def _save_crash(details: str) -> str:
+    """Where the traceback went: the crash log, or the screen when even that cannot be written."""
+    try:
+        log = crash_log()
+        log.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(log, details)
+    except Exception:  # no home, a read-only disk: the screen is the last place left
+        return f"details:\n{details}"
+    return f"details in {log}"
 
 
 if __name__ == "__main__":

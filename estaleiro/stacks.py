@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+from estaleiro import git, layout
 from estaleiro.config.environment import load_stack_config
 from estaleiro.errors import InvalidInput, Problem
 
-SHARED = ("components/", "estaleiro/", "policies/", "__main__.py", "Pulumi.yaml", "pyproject.toml")
+SHARED = layout.SHARED  # components/ci_triggers.py reads it from here until it imports layout
 
 
 def all_stacks(root: Path) -> list[str]:
-    folder = root / "stacks"
-    return (
-        sorted(p.name for p in folder.iterdir() if (p / f"Pulumi.{p.name}.yaml").is_file()) if folder.is_dir() else []
-    )
+    return layout.stack_names(root)
 
 
 def deployment_order(root: Path, stacks: list[str]) -> list[str]:
@@ -29,29 +26,12 @@ def deployment_order(root: Path, stacks: list[str]) -> list[str]:
     return [s for s in order if s in stacks]
 
 
-def changed_stacks(root: Path, ref: str) -> list[str]:
+def changed_stacks(root: Path, ref: str, where: str = "git ref") -> list[str]:
     """Stacks whose files, model cards or shared code changed since `ref` (merge base), committed or not."""
-    files = _changed_files(root, ref)
+    files = git.changed_files(root, ref, where)
     stacks = all_stacks(root)
-    if any(f.startswith(SHARED) for f in files):
+    if any(f.startswith(layout.SHARED) for f in files):
         return stacks
-    models = {f.split("/")[1] for f in files if f.startswith("model_cards/") and f.count("/") >= 2}
-    return [
-        s
-        for s in stacks
-        if any(f.startswith(f"stacks/{s}/") for f in files)
-        or any((root / "stacks" / s / "models" / f"{m}.yaml").is_file() for m in models)
-    ]
-
-
-def _changed_files(root: Path, ref: str) -> set[str]:
-    def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise InvalidInput([Problem(f"git ref {ref!r}", "", result.stderr.strip() or "git failed")])
-        return result.stdout
-
-    base = git("merge-base", ref, "HEAD").strip()
-    changed = git("diff", "--name-only", base).splitlines()
-    untracked = git("ls-files", "--others", "--exclude-standard").splitlines()
-    return set(changed) | set(untracked)
+    touched = {layout.stack_of(f) for f in files}
+    models = {model for f in files if (model := layout.model_of_card(f))}
+    return [s for s in stacks if s in touched or any((root / layout.manifest_file(s, m)).is_file() for m in models)]

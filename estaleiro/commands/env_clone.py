@@ -18,9 +18,11 @@ from typing import Any
 import click
 from ruamel.yaml import YAML
 
-from estaleiro.config.environment import check_name, config_path, load_environment, stack_dir
-from estaleiro.config.types import PROJECT_ID, REGION, STACK_NAME
+from estaleiro import layout
+from estaleiro.config.environment import check_name, load_environment
+from estaleiro.config.types import LABEL_VALUE, PROJECT_ID, REGION, STACK_NAME
 from estaleiro.errors import InvalidInput, Problem
+from estaleiro.output import umask
 
 SECRET_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt")
 SOURCE_BOUND = ("estaleiro:allowedArtifactBuckets",)
@@ -37,16 +39,17 @@ def clone(
     with_models: bool = False,
 ) -> int:
     source = load_environment(root, src)
-    _check_arguments(root, dst, project, region)
-    target = root / "stacks" / dst
-    text = config_path(root, src).read_text(encoding="utf-8")
+    _check_arguments(root, dst, project, region, team)
+    text = (root / layout.stack_file(src)).read_text(encoding="utf-8")
     new_config = _rewrite(text, src, dst, source.config.project, project, region, team or dst)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{dst}.", dir=root / "stacks"))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dst}.", dir=root / layout.STACKS))
     try:
-        (scratch / f"Pulumi.{dst}.yaml").write_text(new_config, encoding="utf-8")
-        if with_models and (stack_dir(root, src) / "models").is_dir():
-            shutil.copytree(stack_dir(root, src) / "models", scratch / "models")
-        os.rename(scratch, target)
+        os.chmod(scratch, 0o777 & ~umask())  # mkdtemp's 0700 would hide the stack from the rest of the team
+        (scratch / layout.stack_file_name(dst)).write_text(new_config, encoding="utf-8")
+        if with_models and (root / layout.models_folder(src)).is_dir():
+            shutil.copytree(root / layout.models_folder(src), scratch / layout.MODELS)
+        load_environment(root, dst, scratch)  # what we wrote must load: never leave an invalid stack behind
+        os.rename(scratch, root / layout.stack_folder(dst))
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -54,18 +57,20 @@ def clone(
     return 0
 
 
-def _check_arguments(root: Path, dst: str, project: str, region: str | None) -> None:
+def _check_arguments(root: Path, dst: str, project: str, region: str | None, team: str | None) -> None:
     problems: list[Problem] = []
-    checks = [(dst, STACK_NAME, f"stacks/{dst}", "stack name"), (project, PROJECT_ID, "--project", "project")]
-    if region is not None:
-        checks.append((region, REGION, "--region", "region"))
+    checks = [(dst, STACK_NAME, layout.stack_folder(dst), "stack name"), (project, PROJECT_ID, "--project", "project")]
+    optional = [(region, REGION, "--region", "region"), (team, LABEL_VALUE, "--team", "team")]
+    checks += [(value, regex, where, what) for value, regex, where, what in optional if value is not None]
     for value, regex, where, what in checks:
         try:
             check_name(value, regex, where, what)
         except InvalidInput as err:
             problems.extend(err.problems)
-    if (root / "stacks" / dst).exists():
-        problems.append(Problem(f"stacks/{dst}", "", "already exists; clone never overwrites: pick another name"))
+    if (root / layout.stack_folder(dst)).exists():
+        problems.append(
+            Problem(layout.stack_folder(dst), "", "already exists; clone never overwrites: pick another name")
+        )
     if problems:
         raise InvalidInput(problems)
 
@@ -101,7 +106,7 @@ def _is_secret(value: Any) -> bool:
 
 def _retitle(body: str, src: str, dst: str) -> str:
     """Comments that name the source stack (its file, `--stack src`) now name the new one."""
-    body = body.replace(f"stacks/{src}/Pulumi.{src}.yaml", f"stacks/{dst}/Pulumi.{dst}.yaml")
+    body = body.replace(layout.stack_file(src), layout.stack_file(dst))
     body = body.replace(f"--stack {src} ", f"--stack {dst} ")
     return body.replace(f"for the {src} environment", f"for the {dst} environment (cloned from {src})")
 

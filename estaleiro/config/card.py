@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt
+from pydantic import Field, StrictBool, field_validator
 
-from estaleiro.config.types import DnsLabel, Frozen, Text, Version
+from estaleiro.config.types import DnsLabel, Frozen, Measure, Text, Version
 
 
 class Owner(Frozen):
@@ -50,19 +50,34 @@ class ModelParameters(Frozen):
 
 
 class ConfidenceInterval(Frozen):
-    lower_bound: StrictFloat | StrictInt
-    upper_bound: StrictFloat | StrictInt
+    lower_bound: Measure
+    upper_bound: Measure
 
 
 class PerformanceMetric(Frozen):
     type: Text
-    value: StrictFloat | StrictInt
+    value: Measure
     slice: str = ""
     confidence_interval: ConfidenceInterval | None = None
 
 
 class QuantitativeAnalysis(Frozen):
     performance_metrics: tuple[PerformanceMetric, ...] = Field(min_length=1)
+
+    @field_validator("performance_metrics")
+    @classmethod
+    def _each_once(cls, metrics: tuple[PerformanceMetric, ...]) -> tuple[PerformanceMetric, ...]:
+        """Two values for one metric and slice leave a threshold nothing to judge."""
+        first: dict[tuple[str, str], int] = {}
+        for position, metric in enumerate(metrics):
+            key = (metric.type, metric.slice)
+            if key in first:
+                where = f"slice {metric.slice!r}" if metric.slice else "overall"
+                raise ValueError(
+                    f"{metric.type} ({where}) is reported twice, items {first[key]} and {position}: keep one"
+                )
+            first[key] = position
+        return metrics
 
 
 class Description(Frozen):
@@ -94,5 +109,5 @@ class ModelCard(Frozen):
         """The overall (unsliced) value of a metric, or None when the card does not report it."""
         for metric in self.quantitative_analysis.performance_metrics:
             if metric.type == name and not metric.slice:
-                return float(metric.value)
+                return metric.value
         return None

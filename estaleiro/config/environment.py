@@ -13,13 +13,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from estaleiro import layout
 from estaleiro.config.card import ModelCard
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
 from estaleiro.errors import InvalidInput, Problem
-from estaleiro.repo import display, inside
 
 T = TypeVar("T")
 
@@ -58,13 +58,11 @@ class Environment:
 
 def stack_dir(root: Path, stack: str) -> Path:
     """The folder of an existing stack; bad names and missing stacks are invalid input."""
-    check_name(stack, STACK_NAME, f"stacks/{stack}", "stack name")
-    path = root / "stacks" / stack
+    check_name(stack, STACK_NAME, layout.stack_folder(stack), "stack name")
+    path = root / layout.stack_folder(stack)
     if not path.is_dir():
-        existing = sorted(p.name for p in (root / "stacks").glob("*/") if p.is_dir())
-        raise InvalidInput(
-            [Problem(f"stacks/{stack}", "", f"no such stack; existing stacks: {', '.join(existing) or 'none'}")]
-        )
+        existing = ", ".join(layout.stack_names(root)) or "none"
+        raise InvalidInput([Problem(layout.stack_folder(stack), "", f"no such stack; existing stacks: {existing}")])
     return path
 
 
@@ -73,36 +71,56 @@ def check_name(value: str, regex: str, file: str, what: str) -> None:
         raise InvalidInput([Problem(file, "", f"{what} {value!r} is not {ALLOWED[regex]}")])
 
 
-def config_path(root: Path, stack: str) -> Path:
-    return stack_dir(root, stack) / f"Pulumi.{stack}.yaml"
+def load_stack_config(root: Path, stack: str, folder: Path | None = None) -> StackConfig:
+    """The stack file, valid and naming an upstream that exists; `folder` reads it from elsewhere (a clone)."""
+    shown = layout.stack_file(stack)
+    path = _in_repository(root, (folder or stack_dir(root, stack)) / layout.stack_file_name(stack), shown)
+
+    def upstream_exists(file: StackFile) -> list[Problem]:
+        upstream = file.config.promotion.from_stack
+        where = "config.estaleiro:promotion.from"
+        if upstream == stack:
+            return [Problem(shown, where, "a stack cannot promote from itself")]
+        existing = layout.stack_names(root)
+        if upstream is not None and upstream not in existing:
+            return [Problem(shown, where, f"no such stack {upstream!r}; existing stacks: {', '.join(existing)}")]
+        return []
+
+    return load_file(StackFile, path, shown, upstream_exists).config
 
 
-def load_stack_config(root: Path, stack: str) -> StackConfig:
-    path = config_path(root, stack)
-    return load_file(StackFile, path, display(root, path)).config
+def load_environment(root: Path, stack: str, folder: Path | None = None) -> Environment:
+    """Every file of the stack is checked and every problem reported before anything is built.
 
-
-def load_environment(root: Path, stack: str) -> Environment:
-    """Every file of the stack is checked and every problem reported before anything is built."""
-    folder = stack_dir(root, stack)
+    `folder` reads the stack's files from there instead of `stacks/<stack>/` (a clone checked before
+    it is moved in place); messages name them where they will be.
+    """
+    folder = folder or stack_dir(root, stack)
     problems: list[Problem] = []
-    config = _collect(problems, lambda: load_stack_config(root, stack))
+    config = _collect(problems, lambda: load_stack_config(root, stack, folder))
     models = []
-    for path in sorted((folder / "models").glob("*")):
-        model = _collect(problems, lambda path=path: _load_model(root, path))  # type: ignore[misc]
+    for path in sorted((folder / layout.MODELS).glob("*")):
+        shown = f"{layout.models_folder(stack)}/{path.name}"
+        model = _collect(problems, lambda path=path, shown=shown: _load_model(root, path, shown))  # type: ignore[misc]
         if model is not None:
             models.append(model)
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), display(root, config_path(root, stack)))
+    return Environment(stack, config, tuple(models), layout.stack_file(stack))
 
 
-def _load_model(root: Path, path: Path) -> Model:
-    shown = display(root, path)
+def _in_repository(root: Path, path: Path, shown: str) -> Path:
+    """`path`, unless it is a symlink that leads out of the repository (its target is not reviewed here)."""
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise InvalidInput([Problem(shown, "", f"is a symlink to {path.resolve()}, outside the repository")])
+    return path
+
+
+def _load_model(root: Path, path: Path, shown: str) -> Model:
     if path.suffix != ".yaml":
         raise InvalidInput([Problem(shown, "", "model manifests are <model>.yaml files; rename or remove this one")])
     check_name(path.stem, DNS_LABEL, shown, "model name")
-    manifest = load_file(ModelManifest, path, shown)
+    manifest = load_file(ModelManifest, _in_repository(root, path, shown), shown)
     problems: list[Problem] = []
     cards = {}
     for version, spec in manifest.versions.items():
@@ -116,14 +134,14 @@ def _load_model(root: Path, path: Path) -> Model:
 
 def _load_card(root: Path, manifest: str, model: str, version: str, relative: str) -> Card:
     where = f"versions.{version}.card"
-    card_path = inside(root, relative)
+    card_path = layout.inside(root, relative)
     if card_path is None:
         raise InvalidInput([Problem(manifest, where, f"{relative!r} is outside the repository")])
     if not card_path.is_file():
         raise InvalidInput(
             [Problem(manifest, where, f"{relative!r} does not exist; every deployed version needs a model card")]
         )
-    shown = display(root, card_path)
+    shown = layout.display(root, card_path)
     card = load_card(card_path, shown, model, version)
     return Card(card, shown, git_blob_id(card_path.read_bytes()))
 

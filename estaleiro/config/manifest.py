@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
 
-from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
+from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Measure, Text, Version
 
 DIGEST_PIN = "@sha256:"
 
@@ -47,13 +47,15 @@ class VersionSpec(Frozen):
 class Threshold(Frozen):
     """Bounds a metric in every version's model card must meet."""
 
-    min: StrictFloat | StrictInt | None = None
-    max: StrictFloat | StrictInt | None = None
+    min: Measure | None = None
+    max: Measure | None = None
 
     @model_validator(mode="after")
-    def _some_bound(self) -> Threshold:
+    def _bounds(self) -> Threshold:
         if self.min is None and self.max is None:
             raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max}): no value can meet it")
         return self
 
 

@@ -63,6 +63,7 @@ Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
 MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE)]
 Text = Annotated[StrictStr, Field(min_length=1)]
+Measure = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # a number a metric can be: NaN and inf are not
 
 
 class Frozen(BaseModel):

@@ -1,54 +1,45 @@
-"""Turns YAML text and pydantic errors into `Problem`s that say where, what, and what is allowed."""
+"""Turns data files and pydantic errors into `Problem`s that say where, what, and what is allowed."""
 
 from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from estaleiro.config.data_file import read_document
 from estaleiro.config.types import ALLOWED
 from estaleiro.errors import InvalidInput, Problem
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_file(model: type[M], path: Path, display: str) -> M:
-    """Read, parse and validate one file; each problem names the line its key starts on."""
-    text = _read(path, display)
-    data = _safe_load(text, display)
+def load_file(
+    model: type[M], path: Path, display: str, references: Callable[[M], Iterable[Problem]] | None = None
+) -> M:
+    """Read, parse and validate one file; each problem names the line its key starts on.
+
+    `references` checks what the file names elsewhere (another stack, a card) once its shape is valid.
+    """
+    document = read_document(path, display)
     try:
-        return parse(model, data, display)
+        loaded = parse(model, document.data, display)
+        problems = list(references(loaded)) if references else []
+        if problems:
+            raise InvalidInput(problems)
+        return loaded
     except InvalidInput as err:
-        lines = _line_index(yaml.compose(text))
-        raise InvalidInput([replace(p, line=_line_of(lines, p.path)) for p in err.problems]) from err
+        raise InvalidInput([_with_line(p, display, document.lines) for p in err.problems]) from err
 
 
 def read_yaml(path: Path, display: str) -> Any:
-    """Parse one YAML document; a syntax error names the file, line and column."""
-    return _safe_load(_read(path, display), display)
-
-
-def _read(path: Path, display: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InvalidInput([Problem(display, "", f"cannot read: {err.strerror}")]) from err
-
-
-def _safe_load(text: str, display: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(err, "problem", None) or str(err)
-        raise InvalidInput([Problem(display, where, f"malformed YAML: {reason}")]) from err
+    """The plain data of one file, read as every data file is (see `data_file`)."""
+    return read_document(path, display).data
 
 
 def parse(model: type[M], data: Any, display: str) -> M:
@@ -62,23 +53,13 @@ def parse(model: type[M], data: Any, display: str) -> M:
         raise InvalidInput([_problem(model, e, display) for e in errors if not _caused_by_items(e, errors)]) from err
 
 
-def _line_index(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """Dotted key path (as problems spell it) -> 1-based line where its value starts."""
-    index: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = f"{prefix}.{key.value}" if prefix else str(key.value)
-            index[path] = key.start_mark.line + 1
-            index.update(_line_index(value, path))
-    elif isinstance(node, yaml.SequenceNode):
-        for position, item in enumerate(node.value):
-            path = f"{prefix}.{position}" if prefix else str(position)
-            index[path] = item.start_mark.line + 1
-            index.update(_line_index(item, path))
-    return index
+def _with_line(problem: Problem, display: str, lines: Mapping[str, int]) -> Problem:
+    if problem.file != display or problem.line:
+        return problem
+    return replace(problem, line=_line_of(lines, problem.path))
 
 
-def _line_of(index: dict[str, int], path: str) -> int:
+def _line_of(index: Mapping[str, int], path: str) -> int:
     """The line of `path`, or of its nearest ancestor present in the file (a missing key's parent)."""
     while path:
         if path in index:

@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
+from estaleiro import git, layout
 from estaleiro.errors import EstaleiroError, InvalidInput, Problem
 from estaleiro.plan.model import Plan
 
@@ -45,32 +45,11 @@ def _finish(worker: subprocess.Popen[str], stack: str) -> Plan:
     raise EstaleiroError(f"planning stack {stack} failed: {error['message']}")
 
 
-def export_ref(root: Path, ref: str, into: Path) -> Path:
-    """The tracked files of `ref`, extracted with `git archive`: the user's checkout is never touched."""
-    resolved = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if resolved.returncode != 0:
-        raise InvalidInput([Problem("--base", "", f"{ref!r} is not a commit, branch or tag of this repository")])
-    archive = into / "ref.tar"
-    subprocess.run(
-        ["git", "archive", "--format=tar", "-o", str(archive), resolved.stdout.strip()], cwd=root, check=True
-    )
-    tree = into / "tree"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
-
-
 def plan_with_base(root: Path, stack: str, ref: str) -> tuple[Plan, Plan]:
     """(base, head): a stack that does not exist at `ref` has an empty base, so all of it is created."""
     with tempfile.TemporaryDirectory(prefix="estaleiro-base-") as scratch:
-        base_root = export_ref(root, ref, Path(scratch))
-        if (base_root / "stacks" / stack).is_dir():
+        base_root = git.export(root, ref, "--base", Path(scratch))
+        if (base_root / layout.stack_folder(stack)).is_dir():
             base, head = plan_trees([(base_root, stack), (root, stack)])
         else:
             base, head = Plan(stack=stack, resources=()), plan_trees([(root, stack)])[0]

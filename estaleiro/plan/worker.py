@@ -13,22 +13,21 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from estaleiro.config.environment import config_path, load_stack_config
+from estaleiro import layout
+from estaleiro.config.environment import load_stack_config
 from estaleiro.config.validation import read_yaml
 from estaleiro.errors import EstaleiroError, InvalidInput
 from estaleiro.plan.engine import run_program
 from estaleiro.plan.model import Plan
-from estaleiro.repo import display
 
 
 def plan_repository(root: Path, stack: str) -> Plan:
     """Run `root/__main__.py` as stack `stack`, offline, with the stack file as Pulumi config."""
-    program = root / "__main__.py"
+    program = root / layout.PROGRAM
     if not program.is_file():
-        raise InvalidInput(f"{root}: no __main__.py: not an Estaleiro repository")
+        raise InvalidInput(f"{root}: no {layout.PROGRAM}: not an Estaleiro repository")
     config = load_stack_config(root, stack)
-    path = config_path(root, stack)
-    raw = read_yaml(path, display(root, path))["config"]
+    raw = read_yaml(root / layout.stack_file(stack), layout.stack_file(stack))["config"]
 
     def run_main() -> None:
         runpy.run_path(str(program), run_name="__main__")

@@ -38,5 +38,8 @@ def test_shared_code_touches_every_stack(repo: Path, cli) -> None:
 
 
 def test_unknown_ref(repo: Path, cli) -> None:
-    code, _, err = cli(repo, "stacks", "--changed-since", "nope")
-    assert code == 2 and err.startswith("git ref 'nope': ")
+    assert cli(repo, "stacks", "--changed-since", "nope") == (
+        2,
+        "",
+        "--changed-since: 'nope' is not a commit, branch or tag of this repository\n",
+    )

@@ -1,0 +1,134 @@
+"""The one reader of data files (stacks, manifests, cards, exceptions): UTF-8 text, one YAML document, plain data.
+
+YAML can say more than a data file should: anchors and aliases (one alias bomb expands to
+gigabytes), duplicate keys (YAML keeps the last one, silently), nesting deep enough to
+exhaust the parser's stack, and implicit timestamps that crash on `2024-02-30`. Each is
+refused here with the file, the line and what to write instead; dates stay strings for the
+typed models to parse and judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, NodeEvent
+
+from estaleiro.errors import InvalidInput, Problem
+
+MAX_BYTES = 1 << 20  # a manifest is a few kB; a megabyte is a mistake, not a model
+MAX_DEPTH = 32  # our deepest format nests five levels
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's data, and the line each key path (dotted, as problems spell it) starts on."""
+
+    data: Any
+    lines: Mapping[str, int]
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that a data file may not use."""
+
+
+_RESOLVERS = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _DataLoader(yaml.SafeLoader):
+    """SafeLoader without anchors, aliases, unbounded nesting or implicit timestamps."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.yaml_implicit_resolvers = _RESOLVERS
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
+            raise _Refused(
+                problem="anchors and aliases (&name, *name, <<) are not allowed in data files; write the values out",
+                problem_mark=mark,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def read_document(path: Path, display: str) -> Document:
+    """Read, decode and parse one file; every way it can be wrong is one `InvalidInput` line."""
+    text = _text(path, display)
+    loader = _DataLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines = _index(node, display)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        raise InvalidInput([_yaml_problem(err, display)]) from err
+    except ValueError as err:  # a value PyYAML matched but Python refused, e.g. an int of 5000 digits
+        raise InvalidInput([Problem(display, "", f"unreadable value: {err}")]) from err
+    finally:
+        loader.dispose()
+    return Document(data, lines)
+
+
+def _text(path: Path, display: str) -> str:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InvalidInput([Problem(display, "", f"larger than {MAX_BYTES // 1024} KiB: not a data file")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InvalidInput([Problem(display, "", f"cannot read: {err.strerror}")]) from err
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8"
+        raise InvalidInput([Problem(display, "", message, line)]) from err
+
+
+def _yaml_problem(err: yaml.YAMLError, display: str) -> Problem:
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = err.problem or err.context or "unreadable"
+        return Problem(display, where, reason if isinstance(err, _Refused) else f"malformed YAML: {reason}")
+    if isinstance(err, yaml.reader.ReaderError):
+        return Problem(display, f"character {err.position + 1}", f"malformed YAML: {err.reason}")
+    return Problem(display, "", f"malformed YAML: {str(err).splitlines()[0]}")
+
+
+def _index(node: yaml.Node | None, display: str, prefix: str = "") -> dict[str, int]:
+    """Key path -> line; a key written twice in one mapping is refused with both lines."""
+    index: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            line = key.start_mark.line + 1
+            if isinstance(key, yaml.ScalarNode):
+                if (key.tag, key.value) in seen:
+                    first = seen[key.tag, key.value]
+                    message = f"key written twice (lines {first} and {line}); YAML would keep only the last: remove one"
+                    raise InvalidInput([Problem(display, path, message, line)])
+                seen[key.tag, key.value] = line
+            index[path] = line
+            index.update(_index(value, display, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            path = f"{prefix}.{position}" if prefix else str(position)
+            index[path] = item.start_mark.line + 1
+            index.update(_index(item, display, path))
+    return index
