@@ -63,7 +63,7 @@ def model_of_card(path: str) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == MODEL_CARDS else None
 
 
-def inside(root: Path, relative: str) -> Path | None:
+def inside(root: Path, relative: str | Path) -> Path | None:
     """`root/relative` when it stays inside the repository once resolved (no `..`, no symlink out), else None."""
     candidate = (root / relative).resolve()
     return candidate if candidate.is_relative_to(root.resolve()) else None

@@ -70,17 +70,18 @@ class _DataLoader(yaml.SafeLoader):
 def read_document(path: Path, display: str) -> Document:
     """Read, decode and parse one file; every way it can be wrong is one `InvalidInput` line."""
     text = _text(path, display)
-    loader = _DataLoader(text)
     try:
-        node = loader.get_single_node()
-        lines = _index(node, display)
-        data = loader.construct_document(node) if node is not None else None
+        loader = _DataLoader(text)
+        try:
+            node = loader.get_single_node()
+            lines = _index(node, display)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         raise InvalidInput([_yaml_problem(err, display)]) from err
     except ValueError as err:  # a value PyYAML matched but Python refused, e.g. an int of 5000 digits
         raise InvalidInput([Problem(display, "", f"unreadable value: {err}")]) from err
-    finally:
-        loader.dispose()
     return Document(data, lines)
 
 
@@ -103,7 +104,7 @@ def _yaml_problem(err: yaml.YAMLError, display: str) -> Problem:
     if isinstance(err, yaml.MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = err.problem or err.context or "unreadable"
+        reason = ", ".join(part for part in (err.context, err.problem) if part)
         return Problem(display, where, reason if isinstance(err, _Refused) else f"malformed YAML: {reason}")
     if isinstance(err, yaml.reader.ReaderError):
         return Problem(display, f"character {err.position + 1}", f"malformed YAML: {err.reason}")

@@ -110,9 +110,9 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
 
 
 def _in_repository(root: Path, path: Path, shown: str) -> Path:
-    """`path`, unless it is a symlink that leads out of the repository (its target is not reviewed here)."""
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        raise InvalidInput([Problem(shown, "", f"is a symlink to {path.resolve()}, outside the repository")])
+    """`path`, unless a symlink leads it out of the repository, where no pull request reviews it."""
+    if layout.inside(root, path) is None:
+        raise InvalidInput([Problem(shown, "", f"leads outside the repository (to {path.resolve()}); copy it in")])
     return path
 
 

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
+import pytest
+
 from estaleiro.config.environment import load_environment
+from tests.conftest import git
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -76,3 +81,38 @@ def test_cloned_stack_plans_without_the_source_project(repo: Path, cli) -> None:
     assert len(plan["resources"]) > 20
     assert "acme-ml-dev" not in out
     assert "acme-fraud-ml" in out
+
+
+def test_team_is_checked_like_every_other_argument(repo: Path, cli) -> None:
+    code, out, err = cli(repo, "env", "clone", "dev", "fraud", "--project", "acme-fraud-ml", "--team", "Fraud Team")
+    assert (code, out) == (2, "")
+    assert err == "--team: team 'Fraud Team' is not a label value: lowercase letters, digits, '_' or '-', at most 63\n"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_what_clone_wrote_is_loaded_before_it_is_moved_in_place(repo: Path, cli, monkeypatch) -> None:
+    """Whatever the rewrite gets wrong, an invalid stack never lands in stacks/."""
+    from estaleiro.commands import env_clone
+
+    rewrite = env_clone._rewrite
+    monkeypatch.setattr(env_clone, "_rewrite", lambda *args: rewrite(*args).replace("us-central1", "moon-base"))
+    code, out, err = cli(repo, "env", "clone", "dev", "fraud", "--project", "acme-fraud-ml")
+    assert (code, out) == (2, "")
+    assert err == (
+        "stacks/fraud/Pulumi.fraud.yaml:6: config.gcp:region: got 'moon-base', expected a GCP region such as "
+        "us-central1 or europe-west4\n"
+    )
+    assert git(repo, "status", "--porcelain") == ""
+    assert sorted(p.name for p in (repo / "stacks").iterdir()) == ["dev", "prod"]
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_the_new_stack_keeps_the_users_umask(repo: Path, cli, mask: int) -> None:
+    previous = os.umask(mask)
+    try:
+        assert cli(repo, "env", "clone", "dev", "fraud", "--project", "acme-fraud-ml", "--with-models")[0] == 0
+    finally:
+        os.umask(previous)
+    folder = repo / "stacks/fraud"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~mask
+    assert stat.S_IMODE((folder / "Pulumi.fraud.yaml").stat().st_mode) == 0o666 & ~mask

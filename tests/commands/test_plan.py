@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import commit_all, git
 
@@ -40,9 +44,41 @@ def test_plan_of_a_stack_with_bad_config_is_exit_2_with_file_and_key(repo: Path,
 
 
 def test_out_into_a_missing_folder_writes_nothing(repo: Path, cli, tmp_path: Path) -> None:
-    code, _, err = cli(repo, "plan", "dev", "--out", str(tmp_path / "missing" / "plan.txt"))
-    assert code == 2 and "does not exist" in err
-    assert not (tmp_path / "missing").exists()
+    missing = tmp_path / "missing"
+    assert cli(repo, "plan", "dev", "--out", str(missing / "plan.txt")) == (
+        2,
+        "",
+        f"{missing}/plan.txt: folder {missing} does not exist\n",
+    )
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_out_to_an_unwritable_place_is_refused_before_any_work(repo: Path, cli, tmp_path: Path, command: str) -> None:
+    """/sys takes no new files, even from root (where a read-only folder would not stop the test)."""
+    args = [command, "dev"]
+    assert cli(repo, *args, "--out", "/sys/report.txt") == (
+        2,
+        "",
+        "/sys/report.txt: cannot write in /sys: Permission denied\n",
+    )
+    assert cli(repo, *args, "--out", str(tmp_path)) == (2, "", f"{tmp_path}: is a folder; give a file name\n")
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_out_files_get_the_umask_or_keep_their_mode(repo: Path, cli, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "plan.md"
+    previous = os.umask(0o027)
+    try:
+        assert cli(repo, "plan", "dev", "--format", "md", "--out", str(out))[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        out.chmod(0o604)
+        assert cli(repo, "plan", "dev", "--format", "md", "--out", str(out))[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o604
+    finally:
+        os.umask(previous)
+    assert [p.name for p in out.parent.iterdir()] == ["plan.md"]
 
 
 def test_base_diff_shows_update_create_and_delete(repo: Path, cli) -> None:

@@ -1,0 +1,193 @@
+"""Hand-edited files that bypass the commands: exit 2, one line naming file and key, nothing written.
+
+Each bad file is committed first, so `git status --porcelain` staying empty proves nothing was written.
+`env clone` loads a whole stack (stack file, manifests, cards) before it writes anything; `plan` and
+`check` load the same way in their workers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import commit_all, git
+
+MANIFEST = "stacks/dev/models/churn.yaml"
+CARD = "model_cards/churn/v7.yaml"
+STACK = "stacks/dev/Pulumi.dev.yaml"
+CLONE = ("env", "clone", "dev", "copy", "--project", "acme-copy-ml")
+
+
+def replace(relative: str, old: bytes, new: bytes) -> Callable[[Path], None]:
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert old in path.read_bytes(), old
+        path.write_bytes(path.read_bytes().replace(old, new, 1))
+
+    return edit
+
+
+def linked_outside(relative: str) -> Callable[[Path], None]:
+    """The file becomes a symlink to a copy of itself outside the repository."""
+
+    def edit(repo: Path) -> None:
+        outside = repo.parent / "outside" / Path(relative).name
+        outside.parent.mkdir(exist_ok=True)
+        shutil.move(repo / relative, outside)
+        (repo / relative).symlink_to(outside)
+
+    return edit
+
+
+CASES = {
+    "not UTF-8": (
+        replace(CARD, b"Churn data science", b"Churn data sci\xe9nce"),
+        f"{CARD}:8: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+    ),
+    "invalid date": (
+        replace(CARD, b"date: 2026-11-02", b"date: 2026-02-30"),
+        f"{CARD}:12: model_details.version.date: input should be a valid date or datetime, day value is outside "
+        "expected range (got a string '2026-02-30')",
+    ),
+    "duplicate key": (
+        replace(STACK, b"  gcp:region: us-central1\n", b"  gcp:region: us-central1\n  gcp:region: europe-west4\n"),
+        f"{STACK}:7: config.gcp:region: key written twice (lines 6 and 7); YAML would keep only the last: remove one",
+    ),
+    "anchor and alias": (
+        replace(MANIFEST, b"  auc: {min: 0.80}\n  log_loss:", b"  auc: &auc {min: 0.80}\n  recall: *auc\n  log_loss:"),
+        f"{MANIFEST}: line 14, column 8: anchors and aliases (&name, *name, <<) are not allowed in data files; "
+        "write the values out",
+    ),
+    "manifest symlinked out": (
+        linked_outside(MANIFEST),
+        f"{MANIFEST}: leads outside the repository (to OUTSIDE/churn.yaml); copy it in",
+    ),
+    "stack file symlinked out": (
+        linked_outside(STACK),
+        f"{STACK}: leads outside the repository (to OUTSIDE/Pulumi.dev.yaml); copy it in",
+    ),
+    "NaN metric": (
+        replace(CARD, b"{type: log_loss, value: 0.371}", b"{type: log_loss, value: .nan}"),
+        f"{CARD}:33: quantitative_analysis.performance_metrics.1.value: input should be a finite number "
+        "(got float nan)",
+    ),
+    "infinite metric": (
+        replace(CARD, b"{type: recall, value: 0.74}", b"{type: recall, value: -.inf}"),
+        f"{CARD}:35: quantitative_analysis.performance_metrics.3.value: input should be a finite number "
+        "(got float -inf)",
+    ),
+    "metric twice for one slice": (
+        replace(CARD, b"    - {type: recall, value: 0.74}\n", b"    - {type: auc, value: 0.9}\n"),
+        f"{CARD}:31: quantitative_analysis.performance_metrics: auc (overall) is reported twice, items 0 and 3: "
+        "keep one",
+    ),
+    "metric twice for one named slice": (
+        replace(CARD, b"{type: recall, value: 0.74}", b'{type: auc, value: 0.8, slice: "tenure < 6 months"}'),
+        f"{CARD}:31: quantitative_analysis.performance_metrics: auc (slice 'tenure < 6 months') is reported twice, "
+        "items 3 and 4: keep one",
+    ),
+    "threshold min above max": (
+        replace(MANIFEST, b"auc: {min: 0.80}", b"auc: {min: 0.80, max: 0.5}"),
+        f"{MANIFEST}:14: thresholds.auc: min (0.8) is above max (0.5): no value can meet it",
+    ),
+    "huge integer": (
+        replace(MANIFEST, b"maxReplicas: 3", b"maxReplicas: " + b"9" * 5000),
+        f"{MANIFEST}: unreadable value: Exceeds the limit (4300 digits) for integer string conversion: value has "
+        "5000 digits; use sys.set_int_max_str_digits() to increase the limit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_file_is_one_line_exit_2_and_nothing_written(repo: Path, cli, case: str) -> None:
+    edit, expected = CASES[case]
+    edit(repo)
+    commit_all(repo, case)
+    assert cli(repo, *CLONE) == (2, "", expected.replace("OUTSIDE", str(repo.parent / "outside")) + "\n")
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_plan_reports_a_bad_card_as_clone_does(repo: Path, cli) -> None:
+    edit, expected = CASES["NaN metric"]
+    edit(repo)
+    commit_all(repo, "NaN")
+    assert cli(repo, "plan", "dev") == (2, "", expected + "\n")
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_promoting_from_a_stack_that_does_not_exist(repo: Path, cli) -> None:
+    """`stacks` and `check` both read `promotion.from` through the stack loader, so they agree."""
+    replace("stacks/prod/Pulumi.prod.yaml", b"from: dev", b"from: qa")(repo)
+    commit_all(repo, "upstream qa")
+    expected = (
+        "stacks/prod/Pulumi.prod.yaml:21: config.estaleiro:promotion.from: no such stack 'qa'; "
+        "existing stacks: dev, prod"
+    )
+    assert cli(repo, "stacks") == (2, "", expected + "\n")
+    code, report, _ = cli(repo, "check", "prod")
+    assert code == 2
+    assert f"VIOLATION schema/invalid-input {expected}" in report.splitlines()
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_stack_cannot_promote_from_itself(repo: Path, cli) -> None:
+    replace("stacks/prod/Pulumi.prod.yaml", b"from: dev", b"from: prod")(repo)
+    commit_all(repo, "upstream prod")
+    assert cli(repo, "stacks") == (
+        2,
+        "",
+        "stacks/prod/Pulumi.prod.yaml:21: config.estaleiro:promotion.from: a stack cannot promote from itself\n",
+    )
+
+
+@pytest.mark.parametrize("command", [("plan", "dev"), ("check",), ("stacks",), CLONE])
+def test_a_git_repository_that_is_not_an_estaleiro_repository(tmp_path: Path, cli, command: tuple[str, ...]) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "Pulumi.yaml").write_text("name: something-else\n")
+    assert cli(tmp_path, *command) == (
+        2,
+        "",
+        f"{tmp_path}: not an Estaleiro repository: no __main__.py, no stacks/; run estaleiro in a fork of Estaleiro\n",
+    )
+    assert git(tmp_path, "status", "--porcelain") == "?? Pulumi.yaml\n"
+
+
+HOSTILE = {
+    "binary": bytes(range(256)) * 4,
+    "control characters": b"config:\x00\x07\n",
+    "deeply nested": b"[" * 50_000 + b"]" * 50_000,
+    "deeply nested mapping": b"".join(b"  " * i + b"k:\n" for i in range(200)),
+    "huge int": b"config: " + b"9" * 10_000 + b"\n",
+    "huge float": b"config: 1.0e+99999\n",
+    "tabs": b"config:\n\tgcp:project: x\n",
+    "bom then garbage": b"\xef\xbb\xbf: : :\n",
+    "empty": b"",
+    "list at the top": b"- config\n- versions\n",
+    "null everywhere": b"config: null\nversions: null\nmodel_details: ~\napiVersion:\ntraffic: {v1: null}\n",
+    "null keys": b"? null\n: null\n~: 1\n",
+    "complex keys": b"? [a, b]\n: 1\n? {c: d}\n: 2\n",
+    "alias bomb": b"a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n",
+    "python tag": b"config: !!python/object/apply:os.system ['touch pwned']\n",
+    "binary tag": b"config: !!binary aGVsbG8=\n",
+    "set": b"config: !!set {a, b}\n",
+    "bad timestamp tag": b"config: !!timestamp 2026-13-45\n",
+    "many documents": b"config: {}\n---\nconfig: {}\n",
+    "scalar": b"just a string\n",
+    "strings for everything": b"config: {gcp:project: 1, gcp:region: [], estaleiro:labels: x}\napiVersion: [1]\n",
+}
+
+
+@pytest.mark.parametrize("target", [STACK, MANIFEST, CARD])
+def test_hostile_documents_are_bad_input_never_a_crash(repo: Path, cli, target: str) -> None:
+    original = (repo / target).read_bytes()
+    for name, content in HOSTILE.items():
+        (repo / target).write_bytes(content)
+        code, out, err = cli(repo, *CLONE)
+        assert (code, out) == (2, ""), (name, err)
+        assert err.startswith(target) and "unexpected" not in err, (name, err)
+        assert not (repo / "stacks/copy").exists() and git(repo, "status", "--porcelain") == f" M {target}\n", name
+    (repo / target).write_bytes(original)
+    assert cli(repo, *CLONE)[0] == 0
