@@ -64,7 +64,10 @@ def export(root: Path, ref: str, where: str, into: Path) -> Path:
     run(root, "archive", "--format=tar", "-o", str(archive), commit(root, ref, where))
     tree = into / "tree"
     with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
+        try:
+            tar.extractall(tree, filter="data")
+        except tarfile.FilterError as err:  # a symlink out of the repository, committed at `ref`
+            raise InvalidInput([Problem(err.tarinfo.name, "", f"at {ref}: {err}")]) from err
     return tree
 
 

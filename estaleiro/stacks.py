@@ -22,7 +22,9 @@ def deployment_order(root: Path, stacks: list[str]) -> list[str]:
     try:
         order = list(graph.static_order())
     except CycleError as err:
-        raise InvalidInput([Problem("stacks", "estaleiro:promotion.from", f"promotion cycle: {err.args[1]}")]) from err
+        raise InvalidInput(
+            [Problem(layout.STACKS, "estaleiro:promotion.from", f"promotion cycle: {err.args[1]}")]
+        ) from err
     return [s for s in order if s in stacks]
 
 

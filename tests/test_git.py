@@ -53,3 +53,14 @@ def test_history_of_a_file_newest_first_skipping_deletions(repo: Path) -> None:
     commit_all(repo, "gone")
     assert git.history(repo, "notes.txt") == [(second, b"two\n"), (first, b"one\n")]
     assert git.history(repo, "never.txt") == []
+
+
+def test_export_refuses_a_committed_symlink_out_of_the_repository(repo: Path, tmp_path: Path) -> None:
+    (repo / "stacks/dev/models/churn.yaml").unlink()
+    (repo / "stacks/dev/models/churn.yaml").symlink_to("/etc/hostname")
+    commit_all(repo, "link out")
+    with pytest.raises(InvalidInput) as caught:
+        git.export(repo, "HEAD", "--base", tmp_path)
+    assert str(caught.value) == (
+        "stacks/dev/models/churn.yaml: at HEAD: 'stacks/dev/models/churn.yaml' is a link to an absolute path"
+    )

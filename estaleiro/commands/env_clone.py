@@ -112,17 +112,18 @@ def _retitle(body: str, src: str, dst: str) -> str:
 
 
 def _next_steps(src: str, dst: str, project: str, region: str) -> str:
-    return f"""Created stacks/{dst}/ from stacks/{src}/ for project {project} ({region}).
+    folder, file = layout.stack_folder(dst), layout.stack_file(dst)
+    return f"""Created {folder}/ from {layout.stack_folder(src)}/ for project {project} ({region}).
 
 Next steps:
-  1. Review stacks/{dst}/Pulumi.{dst}.yaml: notification e-mails, CI repository, labels,
+  1. Review {file}: notification e-mails, CI repository, labels,
      a private network for serving (estaleiro:serving.privateNetwork), promotion upstream.
   2. Check it offline:   estaleiro plan {dst} && estaleiro check {dst}
-  3. Open a pull request with stacks/{dst}/ only. Review and merge it.
+  3. Open a pull request with {folder}/ only. Review and merge it.
 
 One-time bootstrap (a project admin, once, before the first merge deploys):
   gcloud projects create {project}   # or use an existing project, with billing enabled
   pulumi stack init {dst}
-  pulumi up --stack {dst} --config-file stacks/{dst}/Pulumi.{dst}.yaml
+  pulumi up --stack {dst} --config-file {file}
 This first run, with the admin's own rights, creates the CI deployer account and the
 Workload Identity Federation that CI uses from then on; no key is ever created."""
