@@ -12,14 +12,20 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 from ruamel.yaml import YAML
 
-from estaleiro.config.environment import check_name, config_path, load_environment, stack_dir
+from estaleiro.config import catalog
+from estaleiro.config.environment import Environment, check_name, config_path, load_environment, stack_dir
+from estaleiro.config.limits import check_names
+from estaleiro.config.stack import StackFile
 from estaleiro.config.types import PROJECT_ID, REGION, STACK_NAME
+from estaleiro.config.validation import parse
 from estaleiro.errors import InvalidInput, Problem
 
 SECRET_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt")
@@ -41,6 +47,7 @@ def clone(
     target = root / "stacks" / dst
     text = config_path(root, src).read_text(encoding="utf-8")
     new_config = _rewrite(text, src, dst, source.config.project, project, region, team or dst)
+    _check_names(new_config, source, dst, with_models)
     scratch = Path(tempfile.mkdtemp(prefix=f".{dst}.", dir=root / "stacks"))
     try:
         (scratch / f"Pulumi.{dst}.yaml").write_text(new_config, encoding="utf-8")
@@ -64,8 +71,24 @@ def _check_arguments(root: Path, dst: str, project: str, region: str | None) -> 
             check_name(value, regex, where, what)
         except InvalidInput as err:
             problems.extend(err.problems)
+    if region is not None and re.fullmatch(REGION, region):
+        try:
+            catalog.region(region)
+        except ValueError as err:
+            problems.append(Problem("--region", "", str(err)))
     if (root / "stacks" / dst).exists():
         problems.append(Problem(f"stacks/{dst}", "", "already exists; clone never overwrites: pick another name"))
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _check_names(new_config: str, source: Environment, dst: str, with_models: bool) -> None:
+    """The new stack's names follow its name: refuse, before writing, those Google would refuse."""
+    shown = f"stacks/{dst}/Pulumi.{dst}.yaml"
+    config = parse(StackFile, yaml.safe_load(new_config), shown).config
+    moved = f"stacks/{source.name}/", f"stacks/{dst}/"
+    models = [replace(m, file=m.file.replace(*moved)) for m in source.models] if with_models else []
+    problems = check_names(config, dst, shown, models)
     if problems:
         raise InvalidInput(problems)
 

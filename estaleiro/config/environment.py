@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from estaleiro.config.card import ModelCard
+from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
@@ -89,28 +90,30 @@ def load_environment(root: Path, stack: str) -> Environment:
     config = _collect(problems, lambda: load_stack_config(root, stack))
     models = []
     for path in sorted((folder / "models").glob("*")):
-        model = _collect(problems, lambda path=path: _load_model(root, path))  # type: ignore[misc]
+        model = _collect(problems, lambda path=path: _load_model(root, path, problems))  # type: ignore[misc]
         if model is not None:
             models.append(model)
+    config_file = display(root, config_path(root, stack))
+    if config is not None:
+        problems.extend(check_names(config, stack, config_file, models))
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), display(root, config_path(root, stack)))
+    return Environment(stack, config, tuple(models), config_file)
 
 
-def _load_model(root: Path, path: Path) -> Model:
+def _load_model(root: Path, path: Path, problems: list[Problem]) -> Model:
+    """The model, with the cards that loaded; the problems of the others go to `problems`, so the
+    model's names are still checked in the same run (the caller raises before anything is built)."""
     shown = display(root, path)
     if path.suffix != ".yaml":
         raise InvalidInput([Problem(shown, "", "model manifests are <model>.yaml files; rename or remove this one")])
     check_name(path.stem, DNS_LABEL, shown, "model name")
     manifest = load_file(ModelManifest, path, shown)
-    problems: list[Problem] = []
     cards = {}
     for version, spec in manifest.versions.items():
         card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
         if card is not None:
             cards[version] = card
-    if problems:
-        raise InvalidInput(problems)
     return Model(path.stem, manifest, MappingProxyType(cards), shown)
 
 
