@@ -15,7 +15,7 @@ import pulumi_gcp.artifactregistry as artifactregistry
 
 from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
-from estaleiro.naming import global_name, labels
+from estaleiro.naming import REPOSITORIES, labels, repository_id
 
 UNTAGGED_DAYS = 30
 KEEP_VERSIONS = 10
@@ -41,7 +41,7 @@ def cleanup_policies() -> list[artifactregistry.RepositoryCleanupPolicyArgs]:
 
 
 class Repositories(pulumi.ComponentResource):
-    ROLES = ("containers", "pipelines")
+    ROLES = REPOSITORIES
     containers: artifactregistry.Repository
     pipelines: artifactregistry.Repository
 
@@ -66,7 +66,7 @@ class Repositories(pulumi.ComponentResource):
         ) -> artifactregistry.Repository:
             return artifactregistry.Repository(
                 f"{name}-{role}",
-                repository_id=global_name(config, env.name, role),
+                repository_id=repository_id(config, env.name, role),
                 project=config.project,
                 location=config.region,
                 format=fmt,

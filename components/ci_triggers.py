@@ -15,7 +15,7 @@ import pulumi
 import pulumi_gcp.cloudbuild as cloudbuild
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import global_name
+from estaleiro.naming import TRIGGERS, repository_id, state_bucket, trigger_name
 from estaleiro.stacks import SHARED
 
 if TYPE_CHECKING:
@@ -34,13 +34,13 @@ def watched_paths(stack: str) -> list[str]:
 def substitutions(env: Environment) -> dict[str, str]:
     """What both configs need besides Cloud Build's own: the stack and the runner image."""
     config = env.config
-    registry = f"{config.region}-docker.pkg.dev/{config.project}/{global_name(config, env.name, 'containers')}"
+    registry = f"{config.region}-docker.pkg.dev/{config.project}/{repository_id(config, env.name, 'containers')}"
     return {"_STACK": env.name, "_CI_IMAGE": f"{registry}/estaleiro-ci:{PULUMI_VERSION}"}
 
 
 def state_backend(env: Environment) -> str:
     """One bucket for all stacks, so a stack can read its upstream stack's history."""
-    return f"gs://{env.config.prefix}-pulumi-state"
+    return f"gs://{state_bucket(env.config)}"
 
 
 class CiTriggers(pulumi.ComponentResource):
@@ -58,13 +58,14 @@ class CiTriggers(pulumi.ComponentResource):
         config = env.config
         owner, repository = config.ci_repository.split("/")
         child = pulumi.ResourceOptions(parent=self)
+        pull_request, deploy = TRIGGERS
 
         def trigger(
             role: str, description: str, event: cloudbuild.TriggerGithubArgs, **extra: str
         ) -> cloudbuild.Trigger:
             return cloudbuild.Trigger(
                 f"{name}-{role}",
-                name=global_name(config, env.name, role),
+                name=trigger_name(config, env.name, role),
                 description=description,
                 project=config.project,
                 location="global",
@@ -77,7 +78,7 @@ class CiTriggers(pulumi.ComponentResource):
             )
 
         self.pull_request = trigger(
-            "pr",
+            pull_request,
             f"Pull requests: tests, estaleiro check and the plan diff of {env.name}",
             cloudbuild.TriggerGithubArgs(
                 owner=owner,
@@ -88,7 +89,7 @@ class CiTriggers(pulumi.ComponentResource):
             ),
         )
         self.deploy = trigger(
-            "deploy",
+            deploy,
             f"Merges to main: pulumi up for {env.name}",
             cloudbuild.TriggerGithubArgs(
                 owner=owner, name=repository, push=cloudbuild.TriggerGithubPushArgs(branch=MAIN)

@@ -15,7 +15,7 @@ import pulumi_gcp.projects as projects
 import pulumi_gcp.storage as storage
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import labels, project_name
+from estaleiro.naming import KEYS, key_ring_name, labels
 
 ENCRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 SECONDS_PER_DAY = 86_400
@@ -41,7 +41,7 @@ class Keys(pulumi.ComponentResource):
         kept = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), protect=True)
         self.key_ring = kms.KeyRing(
             f"{name}-keys",
-            name=project_name(env.name, "keys"),
+            name=key_ring_name(env.name),
             project=config.project,
             location=config.region,
             opts=kept,
@@ -56,7 +56,7 @@ class Keys(pulumi.ComponentResource):
                 labels=labels(config, env.name, purpose=purpose),
                 opts=kept,
             )
-            for purpose in ("storage", "artifacts", "vertex")
+            for purpose in KEYS
         }
         self.storage, self.artifacts, self.vertex = keys["storage"], keys["artifacts"], keys["vertex"]
         agents = {

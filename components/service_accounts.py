@@ -17,7 +17,7 @@ import pulumi_gcp.projects as projects
 import pulumi_gcp.serviceaccount as serviceaccount
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import project_name
+from estaleiro.naming import ACCOUNTS, account_id
 
 PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     # Submits Vertex AI pipeline and training jobs, writes logs and metrics.
@@ -97,15 +97,15 @@ class ServiceAccounts(pulumi.ComponentResource):
         super().__init__("estaleiro:iam:ServiceAccounts", name, None, opts)
         project = env.config.project
         accounts = {}
-        for role, grants in PROJECT_ROLES.items():
+        for role in ACCOUNTS:
             account = serviceaccount.Account(
                 f"{name}-{role}",
-                account_id=project_name(env.name, role),
+                account_id=account_id(env.name, role),
                 display_name=f"{env.name} {role.replace('-', ' ')} (managed by Estaleiro)",
                 project=project,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
             )
-            for grant in grants:
+            for grant in PROJECT_ROLES[role]:
                 projects.IAMMember(
                     f"{name}-{role}-{grant.removeprefix('roles/').replace('.', '-')}",
                     project=project,

@@ -17,7 +17,7 @@ import pulumi_gcp.vertex as vertex
 from components.providers.endpoint_deployment import DeployedVersion, EndpointDeployment, EndpointDeploymentArgs
 from components.providers.model_version import ModelVersion, ModelVersionArgs
 from estaleiro.config.environment import Environment, Model
-from estaleiro.naming import global_name, labels
+from estaleiro.naming import model_labels, serving_name, version_labels
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,7 @@ class ServedModel(pulumi.ComponentResource):
         super().__init__("estaleiro:serving:ServedModel", name, None, opts)
         config, manifest = env.config, model.manifest
         child = pulumi.ResourceOptions(parent=self, depends_on=list(inputs.depends_on))
-        display = global_name(config, env.name, model.name)
-        model_labels = labels(config, env.name, model=model.name)
+        display = serving_name(config, env.name, model.name)
         network = config.serving.private_network
 
         self.endpoint = vertex.AiEndpoint(
@@ -63,7 +62,7 @@ class ServedModel(pulumi.ComponentResource):
             project=config.project,
             location=config.region,
             region=config.region,
-            labels=model_labels,
+            labels=model_labels(config, env.name, model.name),
             encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
             network=network,
             opts=child,
@@ -79,11 +78,7 @@ class ServedModel(pulumi.ComponentResource):
                     version=version,
                     artifact_uri=spec.artifact_uri,
                     serving_image=spec.image,
-                    labels={
-                        **model_labels,
-                        "card": f"{model.name}-{version}",
-                        "card-git-blob": model.cards[version].git_blob,
-                    },
+                    labels=version_labels(config, env.name, model.name, version, model.cards[version].git_blob),
                     description=manifest.description,
                     encryption_key=inputs.kms_key,
                 ),

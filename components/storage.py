@@ -14,7 +14,7 @@ import pulumi_gcp.storage as storage
 
 from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
-from estaleiro.naming import global_name, labels
+from estaleiro.naming import BUCKETS, bucket_name, labels
 
 # (role, days after which objects go, days after which replaced versions go; 0 = never)
 RETENTION = {"pipeline-root": (180, 30), "models": (0, 365), "access-logs": (365, 30)}
@@ -23,7 +23,7 @@ LOG_WRITER = "group:cloud-storage-analytics@google.com"
 
 
 class Buckets(pulumi.ComponentResource):
-    ROLES = ("pipeline-root", "models", "access-logs")
+    ROLES = BUCKETS
     pipeline_root: storage.Bucket
     models: storage.Bucket
     access_logs: storage.Bucket
@@ -62,7 +62,7 @@ class Buckets(pulumi.ComponentResource):
         self.register_outputs({role: bucket.url for role, bucket in by_role.items()})
 
     def _bucket(self, role: str, log_to: storage.Bucket | None) -> storage.Bucket:
-        config, bucket_name = self._env.config, global_name(self._env.config, self._env.name, role)
+        config, name = self._env.config, bucket_name(self._env.config, self._env.name, role)
         age, noncurrent = RETENTION[role]
         rules = [
             _delete(
@@ -73,16 +73,14 @@ class Buckets(pulumi.ComponentResource):
             rules.append(_delete(storage.BucketLifecycleRuleConditionArgs(age=age)))
         return storage.Bucket(
             f"{self._name}-{role}",
-            name=bucket_name,
+            name=name,
             project=config.project,
             location=config.region.upper(),  # Cloud Storage reports locations upper-case: no perpetual diff
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             versioning=storage.BucketVersioningArgs(enabled=True),
             encryption=storage.BucketEncryptionArgs(default_kms_key_name=self._key),
-            logging=storage.BucketLoggingArgs(log_bucket=log_to.name, log_object_prefix=bucket_name)
-            if log_to
-            else None,
+            logging=storage.BucketLoggingArgs(log_bucket=log_to.name, log_object_prefix=name) if log_to else None,
             lifecycle_rules=rules,
             labels=labels(config, self._env.name, purpose=role),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self._depends_on),

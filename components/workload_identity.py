@@ -14,7 +14,7 @@ import pulumi_gcp.iam as iam
 import pulumi_gcp.serviceaccount as serviceaccount
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import project_name
+from estaleiro.naming import CI_PROVIDER_ID, ci_pool_id
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -36,7 +36,7 @@ class CiIdentity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.pool = iam.WorkloadIdentityPool(
             f"{name}-ci",
-            workload_identity_pool_id=project_name(env.name, "ci"),
+            workload_identity_pool_id=ci_pool_id(env.name),
             display_name=f"{env.name} CI",
             description=f"CI of {repository} deploying {env.name}",
             project=config.project,
@@ -45,7 +45,7 @@ class CiIdentity(pulumi.ComponentResource):
         self.provider = iam.WorkloadIdentityPoolProvider(
             f"{name}-github",
             workload_identity_pool_id=self.pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id="github",
+            workload_identity_pool_provider_id=CI_PROVIDER_ID,
             display_name="GitHub Actions",
             project=config.project,
             attribute_mapping={

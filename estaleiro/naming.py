@@ -1,14 +1,26 @@
-"""Resource names: prefix + environment + role, never random, so plans diff and humans recognise them."""
+"""Resource names: prefix + environment + role, never random, so plans diff and humans recognise them.
+
+Every cloud-side name and label the program derives is built here: the components build their
+resources with these functions, and `estaleiro.config.limits` judges the very same names against
+Google's limits when the stack is loaded. One definition, two readers.
+"""
 
 from __future__ import annotations
 
 from estaleiro.config.stack import StackConfig
 
 MANAGED_BY = "estaleiro"
+# The roles of each kind of named resource an environment has; the components create one per role.
+BUCKETS = ("pipeline-root", "models", "access-logs")
+REPOSITORIES = ("containers", "pipelines")
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer")
+TRIGGERS = ("pr", "deploy")
+KEYS = ("storage", "artifacts", "vertex")
+CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool
 
 
 def global_name(config: StackConfig, env: str, role: str) -> str:
-    """Names that must be unique across all of Google Cloud (buckets)."""
+    """Names that must be unique across all of Google Cloud, or that travel between projects."""
     return f"{config.prefix}-{env}-{role}"
 
 
@@ -17,11 +29,56 @@ def project_name(env: str, role: str) -> str:
     return f"{env}-{role}"
 
 
+def bucket_name(config: StackConfig, env: str, role: str) -> str:
+    return global_name(config, env, role)
+
+
 def models_bucket(config: StackConfig, env: str) -> str:
     """The bucket whose model artifacts an environment always trusts."""
-    return global_name(config, env, "models")
+    return bucket_name(config, env, "models")
+
+
+def state_bucket(config: StackConfig) -> str:
+    """Pulumi's state, one bucket for all stacks, so a stack can read its upstream stack's history."""
+    return f"{config.prefix}-pulumi-state"
+
+
+def repository_id(config: StackConfig, env: str, role: str) -> str:
+    """Artifact Registry ids travel like bucket names: image and template URLs carry them."""
+    return global_name(config, env, role)
+
+
+def trigger_name(config: StackConfig, env: str, role: str) -> str:
+    return global_name(config, env, role)
+
+
+def account_id(env: str, role: str) -> str:
+    return project_name(env, role)
+
+
+def key_ring_name(env: str) -> str:
+    return project_name(env, "keys")
+
+
+def ci_pool_id(env: str) -> str:
+    return project_name(env, "ci")
+
+
+def serving_name(config: StackConfig, env: str, model: str) -> str:
+    """A served model's Vertex model id and its endpoint's display name."""
+    return global_name(config, env, model)
 
 
 def labels(config: StackConfig, env: str, **extra: str) -> dict[str, str]:
     """Labels every labelled resource carries: the stack's own, then the three Estaleiro sets."""
     return {**config.labels, **extra, "env": env, "team": config.team, "managed-by": MANAGED_BY}
+
+
+def model_labels(config: StackConfig, env: str, model: str) -> dict[str, str]:
+    """The labels of a served model's endpoint."""
+    return labels(config, env, model=model)
+
+
+def version_labels(config: StackConfig, env: str, model: str, version: str, card_blob: str) -> dict[str, str]:
+    """A registered version's labels: its model's, and the card it cites (name and git blob id)."""
+    return {**model_labels(config, env, model), "card": f"{model}-{version}", "card-git-blob": card_blob}

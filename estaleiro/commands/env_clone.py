@@ -19,6 +19,7 @@ import click
 from ruamel.yaml import YAML
 
 from estaleiro import layout
+from estaleiro.config import catalog
 from estaleiro.config.environment import check_name, load_environment
 from estaleiro.config.types import LABEL_VALUE, PROJECT_ID, REGION, STACK_NAME
 from estaleiro.errors import InvalidInput, Problem
@@ -67,12 +68,18 @@ def _check_arguments(root: Path, dst: str, project: str, region: str | None, tea
             check_name(value, regex, where, what)
         except InvalidInput as err:
             problems.extend(err.problems)
+    if region is not None and re.fullmatch(REGION, region):
+        try:
+            catalog.region(region)
+        except ValueError as err:
+            problems.append(Problem("--region", "", str(err)))
     if (root / layout.stack_folder(dst)).exists():
         problems.append(
             Problem(layout.stack_folder(dst), "", "already exists; clone never overwrites: pick another name")
         )
     if problems:
         raise InvalidInput(problems)
+
 
 
 def _rewrite(text: str, src: str, dst: str, old_project: str, project: str, region: str | None, team: str) -> str:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from estaleiro import layout
 from estaleiro.config.card import ModelCard
+from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
@@ -101,12 +102,15 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
     models = []
     for path in sorted((folder / layout.MODELS).glob("*")):
         shown = f"{layout.models_folder(stack)}/{path.name}"
-        model = _collect(problems, lambda path=path, shown=shown: _load_model(root, path, shown))  # type: ignore[misc]
+        model = _collect(problems, lambda path=path, shown=shown: _load_model(root, path, shown, problems))  # type: ignore[misc]
         if model is not None:
             models.append(model)
+    config_file = layout.stack_file(stack)
+    if config is not None:
+        problems.extend(check_names(config, stack, config_file, models))
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), layout.stack_file(stack))
+    return Environment(stack, config, tuple(models), config_file)
 
 
 def _in_repository(root: Path, path: Path, shown: str) -> Path:
@@ -116,19 +120,18 @@ def _in_repository(root: Path, path: Path, shown: str) -> Path:
     return path
 
 
-def _load_model(root: Path, path: Path, shown: str) -> Model:
+def _load_model(root: Path, path: Path, shown: str, problems: list[Problem]) -> Model:
+    """The model, with the cards that loaded; the problems of the others go to `problems`, so the
+    model's names are still checked in the same run (the caller raises before anything is built)."""
     if path.suffix != ".yaml":
         raise InvalidInput([Problem(shown, "", "model manifests are <model>.yaml files; rename or remove this one")])
     check_name(path.stem, DNS_LABEL, shown, "model name")
     manifest = load_file(ModelManifest, _in_repository(root, path, shown), shown)
-    problems: list[Problem] = []
     cards = {}
     for version, spec in manifest.versions.items():
         card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
         if card is not None:
             cards[version] = card
-    if problems:
-        raise InvalidInput(problems)
     return Model(path.stem, manifest, MappingProxyType(cards), shown)
 
 

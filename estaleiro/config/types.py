@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+
+from estaleiro.config import catalog
 
 DNS_LABEL = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
 STACK_NAME = r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$"
@@ -51,7 +53,7 @@ def pattern(regex: str) -> object:
 DnsLabel = Annotated[StrictStr, pattern(DNS_LABEL)]
 StackName = Annotated[StrictStr, pattern(STACK_NAME)]
 ProjectId = Annotated[StrictStr, pattern(PROJECT_ID)]
-Region = Annotated[StrictStr, pattern(REGION)]
+Region = Annotated[StrictStr, pattern(REGION), AfterValidator(catalog.region)]
 Prefix = Annotated[StrictStr, pattern(PREFIX)]
 LabelKey = Annotated[StrictStr, pattern(LABEL_KEY)]
 LabelValue = Annotated[StrictStr, pattern(LABEL_VALUE)]
@@ -61,7 +63,7 @@ Version = Annotated[StrictStr, pattern(VERSION)]
 GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
 Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
-MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE)]
+MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE), AfterValidator(catalog.machine_type)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 Measure = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # a number a metric can be: NaN and inf are not
 
