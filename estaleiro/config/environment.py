@@ -92,9 +92,27 @@ def load_environment(root: Path, stack: str) -> Environment:
         model = _collect(problems, lambda path=path: _load_model(root, path))  # type: ignore[misc]
         if model is not None:
             models.append(model)
+    if config is not None:
+        problems.extend(peering_problems(config, models, display(root, config_path(root, stack))))
     if problems or config is None:
         raise InvalidInput(problems)
     return Environment(stack, config, tuple(models), display(root, config_path(root, stack)))
+
+
+def peering_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:
+    """A peering stack serves one version per model: Vertex cannot deploy a second beside it."""
+    if config.serving.private_network is None:
+        return []
+    reason = (
+        f"{config_file} serves through private services access (estaleiro:serving.privateNetwork), whose endpoints "
+        "serve one deployed model and cannot split traffic; declare one version, or switch the stack to "
+        "privateServiceConnect"
+    )
+    return [
+        Problem(m.file, "versions", f"{len(m.manifest.versions)} versions declared: {reason}")
+        for m in models
+        if len(m.manifest.versions) > 1
+    ]
 
 
 def _load_model(root: Path, path: Path) -> Model:
