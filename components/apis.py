@@ -22,12 +22,14 @@ REQUIRED_APIS = (
     "storage.googleapis.com",
     "sts.googleapis.com",
 )
-# Private Vertex endpoints peer with the serving VPC: Google asks for these in the serving project too.
-PRIVATE_SERVING_APIS = ("compute.googleapis.com", "dns.googleapis.com", "servicenetworking.googleapis.com")
+# Private services access endpoints peer with the serving VPC: Google asks for these in the serving
+# project too. Private Service Connect needs nothing more here: the endpoint publishes a service
+# attachment, and each allowed project creates its forwarding rule with its own Compute Engine API.
+PEERING_APIS = ("compute.googleapis.com", "dns.googleapis.com", "servicenetworking.googleapis.com")
 
 
 def required_apis(config: StackConfig) -> tuple[str, ...]:
-    private = PRIVATE_SERVING_APIS if config.serving.private_network else ()
+    private = PEERING_APIS if config.serving.private_network else ()
     return tuple(sorted((*REQUIRED_APIS, *private)))
 
 

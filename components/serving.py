@@ -1,8 +1,10 @@
 """Serving one model: a Vertex endpoint, its registered versions, and the traffic split the manifest asks for.
 
 pulumi-gcp has the endpoint; the Model Registry upload and the zero-downtime deployment are
-dynamic providers (`components/providers/`). The endpoint's id must be numeric, so it is a
-stable hash of `prefix-env-model` (its display name): the same on every run, never random.
+dynamic providers (`components/providers/`). The endpoint's id is a stable hash of
+`prefix-env-model` (its display name): the same on every run, never random. Private serving
+goes through Private Service Connect (several versions, canaries) or, where a stack still
+peers its VPC, private services access (one version per endpoint).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pulumi_gcp.vertex as vertex
 from components.providers.endpoint_deployment import DeployedVersion, EndpointDeployment, EndpointDeploymentArgs
 from components.providers.model_version import ModelVersion, ModelVersionArgs
 from estaleiro.config.environment import Environment, Model
+from estaleiro.config.stack import Serving
 from estaleiro.naming import model_labels, serving_name, version_labels
 
 
@@ -30,9 +33,22 @@ class ServingInputs:
 
 
 def endpoint_id(display_name: str) -> str:
-    """Vertex wants at most 10 digits with no leading zero: a stable hash of the display name."""
+    """Nine digits, no leading zero: a stable hash of the display name.
+
+    Vertex's CreateEndpoint takes a numeric id of at most 9 digits (or a letter-first one) and
+    pulumi-gcp's `AiEndpoint.name` only a numeric one of at most 10: 9 digits satisfy both.
+    """
     digest = int(hashlib.sha256(display_name.encode()).hexdigest(), 16)
-    return str(10**9 + digest % (9 * 10**9))
+    return str(10**8 + digest % (9 * 10**8))
+
+
+def private_service_connect(serving: Serving) -> vertex.AiEndpointPrivateServiceConnectConfigArgs | None:
+    psc = serving.private_service_connect
+    if psc is None:
+        return None
+    return vertex.AiEndpointPrivateServiceConnectConfigArgs(
+        enable_private_service_connect=True, project_allowlists=list(psc.project_allowlist)
+    )
 
 
 class ServedModel(pulumi.ComponentResource):
@@ -52,7 +68,6 @@ class ServedModel(pulumi.ComponentResource):
         config, manifest = env.config, model.manifest
         child = pulumi.ResourceOptions(parent=self, depends_on=list(inputs.depends_on))
         display = serving_name(config, env.name, model.name)
-        network = config.serving.private_network
 
         self.endpoint = vertex.AiEndpoint(
             f"{name}-endpoint",
@@ -64,7 +79,8 @@ class ServedModel(pulumi.ComponentResource):
             region=config.region,
             labels=model_labels(config, env.name, model.name),
             encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
-            network=network,
+            network=config.serving.private_network,
+            private_service_connect_config=private_service_connect(config.serving),
             opts=child,
         )
         self.versions = {

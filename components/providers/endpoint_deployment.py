@@ -1,12 +1,18 @@
 """The models deployed on a Vertex endpoint and their traffic split, changed with no downtime.
 
 Order of a change: (1) deploy what is new at 0 % and wait, (2) resize what stays, (3) shift
-the split in one `update_endpoint`, (4) undeploy what no longer takes traffic. Every run
-starts from what the endpoint serves now, not from saved state, so a re-run after a failure
-at any step picks up where the cloud is and converges; a run with nothing to change makes
-no mutating call. A deployed model carries its version key as display name, which is how a
-re-run recognises its own work. The endpoint belongs to this resource: what it does not
-declare is undeployed.
+the split in one `update_endpoint`, (4) give the model's `default` alias to the version
+taking the most traffic, (5) undeploy what no longer takes traffic. Every run starts from
+what the endpoint serves now, not from saved state, so a re-run after a failure at any step
+picks up where the cloud is and converges; a run with nothing to change makes no mutating
+call. A deployed model carries its version key as display name and is matched by model id
+and version id (Vertex names it with the project number), which is how a re-run recognises
+its own work. The endpoint belongs to this resource: what it does not declare is undeployed.
+
+A private services access endpoint (VPC peering, `network` set) serves one deployed model
+and cannot split traffic, so there the old model is undeployed before the new one is
+deployed: a version change on such an endpoint has downtime. Private Service Connect and
+public endpoints take the zero-downtime path.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
+from components.providers.resource_names import model_version_ids
 from components.providers.vertex_clients import VertexProvider
 
 INTEGERS = ("traffic_percent", "min_replicas", "max_replicas")
+DEFAULT_ALIAS = "default"
 SCALING_PATHS = ["dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"]
 
 
@@ -44,13 +52,17 @@ class EndpointDeploymentArgs:
 
 
 def _same_model(deployed: Any, want: Mapping[str, Any]) -> bool:
-    """Vertex reports the model without its version and the version id apart."""
-    model = want["model"]
+    """Vertex reports the model (with the project number) and its version id apart."""
     return (
         deployed.display_name == want["version"]
-        and model in (deployed.model, f"{deployed.model}@{deployed.model_version_id}")
+        and _serves(deployed, want["model"])
         and deployed.dedicated_resources.machine_spec.machine_type == want["machine_type"]
     )
+
+
+def _serves(deployed: Any, model: str) -> bool:
+    """Whether `deployed` runs the model version `model` names, however its project is spelled."""
+    return model_version_ids(model) == (model_version_ids(deployed.model)[0], deployed.model_version_id)
 
 
 class EndpointDeploymentProvider(VertexProvider):
@@ -62,13 +74,17 @@ class EndpointDeploymentProvider(VertexProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in ("project", "region", "endpoint") if olds.get(key) != news.get(key)]
-        changed = bool(replaces) or _by_version(olds) != _by_version(news)
+        changed = bool(replaces) or _comparable(olds) != _comparable(news)
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """What the endpoint serves now, in the shape of the inputs, so a refresh shows drift as a diff."""
         endpoint = self._get(self.clients.endpoint_service(props["region"]), props["endpoint"])
-        versions = {d.display_name: _observed(d, endpoint.traffic_split) for d in endpoint.deployed_models}
+        declared = _by_version(props)
+        versions = {
+            d.display_name: _observed(d, endpoint.traffic_split, declared.get(d.display_name))
+            for d in endpoint.deployed_models
+        }
         observed = {**props, "versions": versions}
         outs = {
             **observed,
@@ -100,6 +116,12 @@ class EndpointDeploymentProvider(VertexProvider):
         desired = _by_version(props)
         endpoint = self._get(client, name)
         current = _matching(endpoint, desired)
+        if endpoint.network and set(desired) - set(current):
+            # Private services access: one deployed model at a time, so what goes must go first.
+            for deployed in endpoint.deployed_models:
+                if deployed.id not in current.values():
+                    self._undeploy(client, name, deployed.id)
+            endpoint = self._get(client, name)
         for version, want in desired.items():
             if version not in current:
                 current[version] = self._deploy(client, name, want, endpoint)
@@ -108,8 +130,9 @@ class EndpointDeploymentProvider(VertexProvider):
             if current.get(deployed.display_name) == deployed.id:
                 self._resize(client, name, deployed, desired[deployed.display_name])
         split = {current[v]: w["traffic_percent"] for v, w in desired.items() if w["traffic_percent"] > 0}
-        if dict(endpoint.traffic_split) != split:
+        if _taking_traffic(endpoint.traffic_split) != split:
             self._set_split(client, name, split)
+        self._hold_default(props["region"], desired)
         for deployed in endpoint.deployed_models:
             if deployed.id not in current.values():
                 self._undeploy(client, name, deployed.id)
@@ -118,6 +141,24 @@ class EndpointDeploymentProvider(VertexProvider):
             "deployed_model_ids": current,
             "traffic_split": {v: w["traffic_percent"] for v, w in desired.items()},
         }
+
+    def _hold_default(self, region: str, desired: Mapping[str, Mapping[str, Any]]) -> None:
+        """The version taking the most traffic holds its model's `default` alias (on a tie, the holder keeps it).
+
+        Vertex keeps `default` on exactly one version and, when its holder is deleted, hands it to
+        the newest version, which may be a canary: moving it here first keeps it on what serves.
+        One read per run; a write only when the alias has to move.
+        """
+        serving = [w for w in desired.values() if w["traffic_percent"] > 0]
+        if not serving:
+            return
+        most = max(w["traffic_percent"] for w in serving)
+        leaders = sorted(w["model"] for w in serving if w["traffic_percent"] == most)
+        client, retry = self.clients.model_service(region), self.clients.retry()
+        holder = client.get_model(name=leaders[0].partition("@")[0], retry=retry)
+        if (model_version_ids(holder.name)[0], holder.version_id) in {model_version_ids(m) for m in leaders}:
+            return
+        client.merge_version_aliases(name=leaders[0], version_aliases=[DEFAULT_ALIAS], retry=retry)
 
     def _get(self, client: Any, name: str) -> Any:
         return client.get_endpoint(name=name, retry=self.clients.retry())
@@ -199,11 +240,25 @@ def _matching(endpoint: Any, desired: Mapping[str, Mapping[str, Any]]) -> dict[s
     return found
 
 
-def _observed(deployed: Any, split: Mapping[str, int]) -> dict[str, Any]:
-    """A deployed model written back as the `DeployedVersion` inputs that would produce it."""
+def _comparable(props: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Versions with each model reduced to its ids, so a spelling of the project is no change."""
+    return {v: {**w, "model": model_version_ids(w["model"])} for v, w in _by_version(props).items()}
+
+
+def _taking_traffic(split: Mapping[str, int]) -> dict[str, int]:
+    """Vertex keeps zero entries in a split; they mean the same as no entry."""
+    return {deployed_id: percent for deployed_id, percent in split.items() if percent > 0}
+
+
+def _observed(deployed: Any, split: Mapping[str, int], declared: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A deployed model written back as the `DeployedVersion` inputs that would produce it.
+
+    Where it runs the declared model version, the declared spelling of its name is kept.
+    """
     resources = deployed.dedicated_resources
+    model = f"{deployed.model}@{deployed.model_version_id}"
     return {
-        "model": f"{deployed.model}@{deployed.model_version_id}",
+        "model": declared["model"] if declared and _serves(deployed, declared["model"]) else model,
         "traffic_percent": split.get(deployed.id, 0),
         "machine_type": resources.machine_spec.machine_type,
         "min_replicas": resources.min_replica_count,

@@ -2,7 +2,9 @@
 
 The version key (`v7`) is also a Vertex version alias, so `models/ID@v7` resolves to it:
 a re-run, or a run after a crash between upload and state save, adopts the existing
-version instead of uploading it twice. A replacement (new artifact, image or key under the
+version instead of uploading it twice. Versions are recognised by model id and version id,
+never by the full name: Vertex spells names with the project number, the inputs with the
+project id. A replacement (new artifact, image or key under the
 same key) takes the alias off the old version, uploads the new one, and leaves the old
 version to Pulumi's delete once the endpoint has moved off it: create before delete.
 """
@@ -16,6 +18,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
 
+from components.providers.resource_names import model_version_ids
 from components.providers.vertex_clients import VertexProvider
 
 REPLACE_ON = ("project", "region", "model_id", "version", "artifact_uri", "serving_image", "encryption_key")
@@ -84,17 +87,23 @@ class ModelVersionProvider(VertexProvider):
         return UpdateResult(outs=self._outs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Vertex refuses to delete a model's only version: the model goes with it instead."""
+        """Vertex refuses to delete a model's only version: the model goes with it instead.
+
+        The version's `default` alias needs no care here: the EndpointDeployment has already
+        moved it to the version taking the most traffic (Pulumi deletes retired resources after
+        updating what depends on them), and Vertex moves it on by itself when nothing serves.
+        """
         from google.api_core.exceptions import NotFound
 
         client = self.clients.model_service(props["region"])
         retry = self.clients.retry()
+        _, version_id = model_version_ids(id_)
         try:
-            versions = list(client.list_model_versions(name=model_name(props), retry=retry))
-            if [f"{m.name}@{m.version_id}" for m in versions] == [id_]:
+            versions = [m.version_id for m in client.list_model_versions(name=model_name(props), retry=retry)]
+            if versions == [version_id]:
                 self.clients.wait(client.delete_model(name=model_name(props), retry=retry))
-            elif id_ in {f"{m.name}@{m.version_id}" for m in versions}:
-                self.clients.wait(client.delete_model_version(name=id_, retry=retry))
+            elif version_id in versions:
+                self.clients.wait(client.delete_model_version(name=f"{model_name(props)}@{version_id}", retry=retry))
         except NotFound:
             return
 
@@ -107,7 +116,7 @@ class ModelVersionProvider(VertexProvider):
             model = client.get_model(name=f"{model_name(props)}@{props['version']}", retry=retry)
         except NotFound:
             return None
-        versioned = f"{model_name(props)}@{model.version_id}"
+        versioned = f"{model.name}@{model.version_id}"
         if _built_from(model, props):
             return versioned
         client.merge_version_aliases(name=versioned, version_aliases=[f"-{props['version']}"], retry=retry)

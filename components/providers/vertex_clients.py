@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VertexClients:
+    """Where to reach Vertex and how long to wait for it (seconds).
+
+    `operation_timeout` bounds one long-running operation: a deployment takes 10 to 30 minutes
+    (more with large images or scarce machines), so an hour leaves room without hanging a
+    build forever. `retry_deadline` bounds the retries of one call on transient errors, with
+    backoff from `initial_delay` doubling up to `max_delay`. A wait that runs out raises; the
+    operation goes on in the cloud, and the next `pulumi up` picks up from what it finds.
+    """
+
     channel: Callable[[], grpc.Channel] | None = None
     initial_delay: float = 1.0
     max_delay: float = 60.0

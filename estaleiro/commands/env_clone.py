@@ -96,7 +96,11 @@ def _rewrite(text: str, src: str, dst: str, old_project: str, project: str, regi
     if region is not None:
         config["gcp:region"] = region
     config["estaleiro:team"] = team
-    for block, key in (("estaleiro:serving", "privateNetwork"), ("estaleiro:promotion", "from")):
+    for block, key in (
+        ("estaleiro:serving", "privateNetwork"),
+        ("estaleiro:serving", "privateServiceConnect"),
+        ("estaleiro:promotion", "from"),
+    ):
         if block in config:
             config[block].pop(key, None)
             if not config[block]:
@@ -124,7 +128,7 @@ def _next_steps(src: str, dst: str, project: str, region: str) -> str:
 
 Next steps:
   1. Review {file}: notification e-mails, CI repository, labels,
-     a private network for serving (estaleiro:serving.privateNetwork), promotion upstream.
+     private serving (estaleiro:serving.privateServiceConnect.projectAllowlist), promotion upstream.
   2. Check it offline:   estaleiro plan {dst} && estaleiro check {dst}
   3. Open a pull request with {folder}/ only. Review and merge it.
 

@@ -108,9 +108,26 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
     config_file = layout.stack_file(stack)
     if config is not None:
         problems.extend(check_names(config, stack, config_file, models))
+        problems.extend(peering_problems(config, models, config_file))
     if problems or config is None:
         raise InvalidInput(problems)
     return Environment(stack, config, tuple(models), config_file)
+
+
+def peering_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:
+    """A peering stack serves one version per model: Vertex cannot deploy a second beside it."""
+    if config.serving.private_network is None:
+        return []
+    reason = (
+        f"{config_file} serves through private services access (estaleiro:serving.privateNetwork), whose endpoints "
+        "serve one deployed model and cannot split traffic; declare one version, or switch the stack to "
+        "privateServiceConnect"
+    )
+    return [
+        Problem(m.file, "versions", f"{len(m.manifest.versions)} versions declared: {reason}")
+        for m in models
+        if len(m.manifest.versions) > 1
+    ]
 
 
 def _in_repository(root: Path, path: Path, shown: str) -> Path:

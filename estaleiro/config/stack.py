@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StrictStr, field_validator
+from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
 
 from estaleiro.config.types import (
     Email,
@@ -28,14 +28,38 @@ from estaleiro.config.types import (
 RESERVED_LABELS = ("env", "team", "managed-by")
 
 
-class Serving(Frozen):
-    """How this environment serves models."""
+class PrivateServiceConnect(Frozen):
+    """Private endpoints reached through Private Service Connect: several versions, canaries, splits."""
 
+    project_allowlist: tuple[ProjectId, ...] = Field(
+        alias="projectAllowlist",
+        min_length=1,
+        description="projects allowed to create a Private Service Connect endpoint (forwarding rule) to the endpoints",
+    )
+
+
+class Serving(Frozen):
+    """How this environment serves models: public (neither key), Private Service Connect, or VPC peering."""
+
+    private_service_connect: PrivateServiceConnect | None = Field(
+        default=None,
+        alias="privateServiceConnect",
+        description="serve privately through Private Service Connect (supports canaries and traffic splits)",
+    )
     private_network: Network | None = Field(
         default=None,
         alias="privateNetwork",
-        description="VPC network for private Vertex endpoints; unset means the public, IAM-authenticated endpoint",
+        description=(
+            "serve privately through private services access (VPC peering with this network); such endpoints serve "
+            "one version and cannot split traffic, so each model here may declare only one version"
+        ),
     )
+
+    @model_validator(mode="after")
+    def _one_kind_of_private(self) -> Serving:
+        if self.private_service_connect and self.private_network:
+            raise ValueError("set privateServiceConnect or privateNetwork, not both: an endpoint is reached one way")
+        return self
 
 
 class Promotion(Frozen):

@@ -26,7 +26,7 @@ def test_clone_rewrites_project_region_team_and_drops_source_bound_values(repo: 
         "fraud",
         "acme-ml",
     )
-    assert config.serving.private_network is None
+    assert config.serving.private_network is None and config.serving.private_service_connect is None
     assert config.allowed_artifact_buckets == ()
     assert config.promotion.from_stack is None and config.promotion.canary_limit_percent == 10
     assert env.models == ()

@@ -51,5 +51,5 @@ def test_exports_resolve_to_realistic_values(program: Plan) -> None:
     }
     assert set(outputs["endpoints"]) == {"churn"}
     assert re.fullmatch(
-        rf"projects/acme-ml-{stack}/locations/us-central1/endpoints/\d{{10}}", outputs["endpoints"]["churn"]
+        rf"projects/acme-ml-{stack}/locations/us-central1/endpoints/[1-9]\d{{8}}", outputs["endpoints"]["churn"]
     )

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from components.apis import PEERING_APIS, required_apis
+from components.serving import endpoint_id
+from estaleiro.config.environment import load_environment, load_stack_config
+from estaleiro.errors import InvalidInput
 from estaleiro.plan.model import Plan
+from tests.providers.fake_vertex import ENDPOINT_ID
+
+REPO = Path(__file__).resolve().parents[2]
+PULUMI_GCP_ENDPOINT_NAME = re.compile(
+    r"[1-9][0-9]{0,9}"
+)  # AiEndpoint.name: "numeric with no leading zeros ... at most 10 digits"
 
 DEPLOYMENT = "pulumi-python:dynamic/vertex:EndpointDeployment"
 VERSION = "pulumi-python:dynamic/vertex:ModelVersion"
@@ -31,10 +48,76 @@ def test_endpoints_are_encrypted_and_private_where_the_stack_says(dev: Plan, pro
     [dev_endpoint] = dev.of_type("gcp:vertex/aiEndpoint:AiEndpoint")
     [prod_endpoint] = prod.of_type("gcp:vertex/aiEndpoint:AiEndpoint")
     assert dev_endpoint.inputs["encryptionSpec"]["kmsKeyName"].endswith("/cryptoKeys/vertex")
-    assert "network" not in dev_endpoint.inputs
-    assert prod_endpoint.inputs["network"] == "projects/412345678901/global/networks/ml-serving"
-    assert dev_endpoint.inputs["name"].isdigit() and len(dev_endpoint.inputs["name"]) == 10
+    assert "network" not in dev_endpoint.inputs and "privateServiceConnectConfig" not in dev_endpoint.inputs
+    assert "network" not in prod_endpoint.inputs  # peering would refuse a canary beside the serving version
+    assert prod_endpoint.inputs["privateServiceConnectConfig"] == {
+        "enablePrivateServiceConnect": True,
+        "projectAllowlists": ["acme-ml-prod", "acme-apps-prod"],
+    }
     assert dev_endpoint.inputs["name"] != prod_endpoint.inputs["name"]
+
+
+def test_endpoint_ids_are_valid_for_vertex_and_pulumi_gcp_and_stable() -> None:
+    """Vertex takes numeric ids of at most 9 digits; pulumi-gcp's AiEndpoint.name only numeric ones."""
+    ids = [endpoint_id(f"acme-ml-{env}-model{i}") for env in ("dev", "prod") for i in range(2000)]
+    for made in ids:
+        assert ENDPOINT_ID.fullmatch(made) and PULUMI_GCP_ENDPOINT_NAME.fullmatch(made), made
+    assert {len(made) for made in ids} == {9}
+    assert endpoint_id("acme-ml-dev-churn") == "940607907"  # derived from the name, the same on every run
+
+
+def test_only_a_peering_stack_enables_the_peering_apis(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    for stack in ("dev", "prod"):  # prod promotes from dev, which must exist
+        shutil.copytree(REPO / "stacks" / stack, stacks / stack)
+    psc = load_stack_config(tmp_path, "prod")
+    peering_config(tmp_path)
+    peering = load_stack_config(tmp_path, "prod")
+    assert not set(PEERING_APIS) & set(required_apis(psc))
+    assert set(PEERING_APIS) <= set(required_apis(peering))
+
+
+def peering_config(root: Path) -> None:
+    """Switch the copied prod stack to private services access (VPC peering)."""
+    path = root / "stacks/prod/Pulumi.prod.yaml"
+    text = re.sub(
+        r"  estaleiro:serving:.*?(?=  estaleiro:promotion:)",
+        "  estaleiro:serving:\n    privateNetwork: projects/412345678901/global/networks/ml-serving\n",
+        path.read_text(),
+        flags=re.DOTALL,
+    )
+    path.write_text(text)
+
+
+def test_a_peering_stack_refuses_a_model_with_two_versions(
+    repo: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Private services access endpoints serve one model: a canary there cannot be deployed."""
+    peering_config(repo)
+    assert load_environment(repo, "prod").models[0].name == "churn"  # one version: fine
+    shutil.copy(repo / "stacks/dev/models/churn.yaml", repo / "stacks/prod/models/churn.yaml")  # v6 and v7
+    with pytest.raises(InvalidInput):
+        load_environment(repo, "prod")
+    code, out, err = cli(repo, "plan", "prod")
+    assert (code, out) == (2, "")
+    assert err.strip() == (
+        "stacks/prod/models/churn.yaml: versions: 2 versions declared: stacks/prod/Pulumi.prod.yaml serves through "
+        "private services access (estaleiro:serving.privateNetwork), whose endpoints serve one deployed model and "
+        "cannot split traffic; declare one version, or switch the stack to privateServiceConnect"
+    )
+
+
+def test_both_kinds_of_private_serving_at_once_are_refused(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "stacks" / "prod", tmp_path / "stacks" / "prod")
+    path = tmp_path / "stacks/prod/Pulumi.prod.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "    privateServiceConnect:",
+            "    privateNetwork: projects/412345678901/global/networks/ml-serving\n    privateServiceConnect:",
+        )
+    )
+    with pytest.raises(InvalidInput, match="set privateServiceConnect or privateNetwork, not both"):
+        load_stack_config(tmp_path, "prod")
 
 
 def test_deployment_waits_for_the_versions_and_the_endpoint(dev: Plan) -> None:

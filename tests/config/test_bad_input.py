@@ -123,7 +123,7 @@ def test_promoting_from_a_stack_that_does_not_exist(repo: Path, cli) -> None:
     replace("stacks/prod/Pulumi.prod.yaml", b"from: dev", b"from: qa")(repo)
     commit_all(repo, "upstream qa")
     expected = (
-        "stacks/prod/Pulumi.prod.yaml:21: config.estaleiro:promotion.from: no such stack 'qa'; "
+        "stacks/prod/Pulumi.prod.yaml:24: config.estaleiro:promotion.from: no such stack 'qa'; "
         "existing stacks: dev, prod"
     )
     assert cli(repo, "stacks") == (2, "", expected + "\n")
@@ -139,7 +139,7 @@ def test_a_stack_cannot_promote_from_itself(repo: Path, cli) -> None:
     assert cli(repo, "stacks") == (
         2,
         "",
-        "stacks/prod/Pulumi.prod.yaml:21: config.estaleiro:promotion.from: a stack cannot promote from itself\n",
+        "stacks/prod/Pulumi.prod.yaml:24: config.estaleiro:promotion.from: a stack cannot promote from itself\n",
     )
 
 

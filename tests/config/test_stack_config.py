@@ -35,7 +35,9 @@ def test_example_stacks_load_with_defaults_applied() -> None:
     assert (dev.project, dev.region, dev.prefix) == ("acme-ml-dev", "us-central1", "acme-ml")
     assert dev.kms_rotation_days == 90 and dev.serving.private_network is None
     assert prod.promotion.from_stack == "dev" and prod.promotion.canary_limit_percent == 10
-    assert prod.serving.private_network == "projects/412345678901/global/networks/ml-serving"
+    assert prod.serving.private_network is None
+    assert prod.serving.private_service_connect is not None
+    assert prod.serving.private_service_connect.project_allowlist == ("acme-ml-prod", "acme-apps-prod")
 
 
 def test_minimal_stack_gets_defaults(tmp_path: Path) -> None:
@@ -94,7 +96,8 @@ def test_wrong_types_name_what_was_given(tmp_path: Path) -> None:
 def test_nested_unknown_key_lists_what_is_allowed(tmp_path: Path) -> None:
     write_stack(tmp_path, GOOD + "  estaleiro:serving: {network: default}\n")
     assert problems(tmp_path) == [
-        "stacks/dev/Pulumi.dev.yaml:8: config.estaleiro:serving.network: unknown key; allowed keys: privateNetwork"
+        "stacks/dev/Pulumi.dev.yaml:8: config.estaleiro:serving.network: unknown key; "
+        "allowed keys: privateServiceConnect, privateNetwork"
     ]
 
 

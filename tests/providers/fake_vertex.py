@@ -3,7 +3,33 @@
 google-cloud-aiplatform ships no servicer classes, so each method is registered with the
 real request type's `deserialize` and response type's `serialize`: a request with a wrong
 field fails to parse here just as it would in Google's frontend. State (models, versions,
-endpoints, operations) lives in memory and follows the rules Vertex enforces. Faults can be
+endpoints, operations) lives in memory. Every rule the fake enforces follows Google's
+documentation, not the providers' code, and cites its source with a tag from this list:
+
+[model]     https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models
+[upload]    https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload
+[patch]     https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/patch
+[merge]     https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/mergeVersionAliases
+[del-ver]   https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/deleteVersion
+[del-model] https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/delete
+[alias]     https://cloud.google.com/vertex-ai/docs/model-registry/model-alias
+[endpoint]  https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints
+[create]    https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/create
+[deploy]    https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/deployModel
+[undeploy]  https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/undeployModel
+[mutate]    https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/mutateDeployedModel
+[deployed]  https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints#DeployedModel
+[psa]       https://cloud.google.com/vertex-ai/docs/predictions/using-private-endpoints
+[psc]       https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect
+[types]     https://cloud.google.com/vertex-ai/docs/predictions/choose-endpoint-type
+[labels]    https://cloud.google.com/resource-manager/docs/labels-overview
+[numbers]   https://cloud.google.com/vertex-ai/docs/general/deployment (API samples name models
+            projects/PROJECT_NUMBER/...; GetModel/GetEndpoint answer with the number)
+[lro]       https://cloud.google.com/vertex-ai/docs/general/long-running-operations
+
+Status codes are the ones Google's errors carry where the page gives one; where it does not,
+the fake answers FAILED_PRECONDITION (state forbids it) or INVALID_ARGUMENT (the request is
+malformed), as https://cloud.google.com/apis/design/errors defines them. Faults can be
 injected per method; every traffic split an endpoint ever had is recorded.
 """
 
@@ -24,9 +50,21 @@ from google.longrunning import operations_pb2
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import code_pb2, status_pb2
 
+# [merge] "The alias should be at most 128 characters, and match [a-z][a-zA-Z0-9-]{0,126}[a-z-0-9]"
 ALIAS = re.compile(r"[a-z][a-zA-Z0-9-]{0,126}[a-z0-9-]")
+# [upload] modelId "may be up to 63 characters, [a-z0-9_-]. The first character cannot be a number or hyphen"
+MODEL_ID = re.compile(r"[a-z_][a-z0-9_-]{0,62}")
+# [create] endpointId: letter first, up to 63 of [a-z0-9-], last a letter or number; or up to 9 digits, no leading zero
+ENDPOINT_ID = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?|[1-9][0-9]{0,8}")
+# [labels] keys and values at most 63 characters of lowercase letters, digits, _ and -; keys start with a letter
+LABEL_KEY = re.compile(r"[^\W\d_A-Z][\w-]{0,62}")
+LABEL_VALUE = re.compile(r"[\w-]{0,63}")
+# [patch] a version's own fields vs the model's; a name with "@" addresses a version
 VERSION_FIELDS = frozenset({"labels", "version_description"})
 MODEL_FIELDS = frozenset({"labels", "display_name", "description"})
+# [mutate] "Updatable fields include min_replica_count, max_replica_count, autoscaling_metric_specs ..."
+MUTABLE = frozenset({"dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"})
+DEFAULT = "default"
 
 
 class Rejected(Exception):
@@ -47,9 +85,27 @@ class Snapshot:
 
 @dataclass
 class EndpointState:
+    network: str = ""
+    psc_projects: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
     deployed: dict[str, v1.DeployedModel] = field(default_factory=dict)
     split: dict[str, int] = field(default_factory=dict)
     history: list[Snapshot] = field(default_factory=list)
+
+    @property
+    def private_services_access(self) -> bool:
+        return bool(self.network)
+
+
+@dataclass
+class Operation:
+    """A long-running operation: done after `polls_left` GetOperation calls, or when the cloud finishes it."""
+
+    method: str
+    apply: Callable[[], Any]
+    polls_left: int
+    fails: bool
+    result: operations_pb2.Operation | None = None
 
 
 def serving_violations(history: Sequence[Snapshot]) -> list[str]:
@@ -65,23 +121,31 @@ def serving_violations(history: Sequence[Snapshot]) -> list[str]:
             problems.append(f"#{i}: split {snapshot.split} names models not deployed {sorted(snapshot.deployed)}")
         if snapshot.split and sum(snapshot.split.values()) != 100:
             problems.append(f"#{i}: split {snapshot.split} does not add up to 100")
-        if served and not snapshot.split and (snapshot.deployed or i < len(history) - 1):
+        serving = any(snapshot.split.values())
+        if served and not serving and (snapshot.deployed or i < len(history) - 1):
             problems.append(f"#{i}: nothing takes traffic while {sorted(snapshot.deployed)} are deployed")
-        served = served or bool(snapshot.split)
+        served = served or serving
     return problems
 
 
 class FakeVertex:
-    """Models, endpoints and operations of one fake project, served on 127.0.0.1."""
+    """Models, endpoints and operations of one fake project, served on 127.0.0.1.
 
-    def __init__(self) -> None:
+    `operation_polls` is how many GetOperation calls a long-running operation needs before it
+    is done: real deployments take minutes, so clients must poll, and tests stay fast.
+    """
+
+    def __init__(self, project: str, project_number: str, operation_polls: int = 2) -> None:
+        self.project, self.project_number, self.operation_polls = project, project_number, operation_polls
         self.versions: dict[str, list[v1.Model]] = {}
         self.endpoints: dict[str, EndpointState] = {}
-        self.operations: dict[str, operations_pb2.Operation] = {}
+        self.operations: dict[str, Operation] = {}
         self.calls: list[str] = []
         self._faults: dict[str, list[grpc.StatusCode]] = defaultdict(list)
         self._failing_operations: dict[str, int] = defaultdict(int)
-        self._ids = itertools.count(1001)
+        self._crash_after: set[str] = set()
+        self._next_version: dict[str, itertools.count[int]] = {}
+        self._ids = itertools.count(7001)
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None
         self.address = ""
@@ -95,12 +159,37 @@ class FakeVertex:
         """The next `times` operations started by `method` end with an error and change nothing."""
         self._failing_operations[method] += times
 
+    def crash_after(self, method: str) -> None:
+        """The next call of `method` takes effect (its operation runs to the end in the cloud), but
+        the caller is killed before it reads the answer: it sees CANCELLED, which nobody retries."""
+        self._crash_after.add(method)
+
     def clear_faults(self) -> None:
         self._faults.clear()
         self._failing_operations.clear()
+        self._crash_after.clear()
 
-    def add_endpoint(self, name: str) -> None:
-        self.endpoints[name] = EndpointState()
+    def finish_operations(self) -> None:
+        """The cloud finishes every operation still running, whether or not anyone is polling it."""
+        with self._lock:
+            for operation in self.operations.values():
+                self._finish(operation)
+
+    def add_endpoint(self, name: str, network: str = "", psc_projects: Sequence[str] = ()) -> None:
+        """An endpoint as pulumi-gcp's AiEndpoint would have created it (through CreateEndpoint's rules)."""
+        parent, _, endpoint_id = name.rpartition("/endpoints/")
+        endpoint = v1.Endpoint(display_name=endpoint_id, network=network)
+        if psc_projects:
+            endpoint.private_service_connect_config = v1.PrivateServiceConnectConfig(
+                enable_private_service_connect=True, project_allowlist=list(psc_projects)
+            )
+        self._create_endpoint_state(v1.CreateEndpointRequest(parent=parent, endpoint=endpoint, endpoint_id=endpoint_id))
+
+    def endpoint(self, name: str) -> EndpointState:
+        return self.endpoints[self.canonical(name)]
+
+    def model_versions(self, name: str) -> list[v1.Model]:
+        return self.versions.get(self.canonical(name), [])
 
     def mutating_calls(self) -> list[str]:
         readonly = {"GetEndpoint", "GetModel", "ListModelVersions", "GetOperation"}
@@ -108,8 +197,18 @@ class FakeVertex:
 
     def serving(self, endpoint: str) -> dict[str, int]:
         """Deployed model display name (our version key) -> percent, as the endpoint serves now."""
-        state = self.endpoints[endpoint]
+        state = self.endpoint(endpoint)
         return {state.deployed[i].display_name: state.split.get(i, 0) for i in state.deployed}
+
+    def default_version(self, model: str) -> str:
+        """The alias of the version holding `default` other than `default` itself (our version key)."""
+        [holder] = [m for m in self.model_versions(model) if DEFAULT in m.version_aliases]
+        return next(a for a in holder.version_aliases if a != DEFAULT)
+
+    def canonical(self, name: str) -> str:
+        """[numbers] Vertex names resources with the project number, whatever the request spelled."""
+        prefix = f"projects/{self.project}/"
+        return f"projects/{self.project_number}/{name.removeprefix(prefix)}" if name.startswith(prefix) else name
 
     # -- server ----------------------------------------------------------------------------
     def start(self) -> str:
@@ -154,6 +253,7 @@ class FakeVertex:
             ),
             (models, "DeleteModel", v1.DeleteModelRequest.deserialize, op, self._delete_model),
             (models, "DeleteModelVersion", v1.DeleteModelVersionRequest.deserialize, op, self._delete_version),
+            (endpoints, "CreateEndpoint", v1.CreateEndpointRequest.deserialize, op, self._create_endpoint),
             (endpoints, "GetEndpoint", v1.GetEndpointRequest.deserialize, v1.Endpoint.serialize, self._get_endpoint),
             (endpoints, "DeployModel", v1.DeployModelRequest.deserialize, op, self._deploy),
             (endpoints, "UndeployModel", v1.UndeployModelRequest.deserialize, op, self._undeploy),
@@ -182,71 +282,119 @@ class FakeVertex:
                     code = self._faults[method].pop(0)
                     context.abort(code, f"injected {code.name} on {method}")
                 try:
-                    return impl(request)
+                    response = impl(request)
                 except Rejected as rejected:
                     context.abort(rejected.code, str(rejected))
+                if method in self._crash_after:
+                    self._crash_after.discard(method)
+                    if isinstance(response, operations_pb2.Operation):
+                        self._finish(self.operations[response.name])
+                    context.abort(grpc.StatusCode.CANCELLED, f"caller killed after {method}")
+                return response
 
         return handle
 
     # -- operations ----------------------------------------------------------------------------
     def _operation(self, method: str, apply: Callable[[], Any]) -> operations_pb2.Operation:
-        """Run `apply` unless the operation is set to fail; either way the client must poll once."""
-        name = f"projects/fake/locations/us-central1/operations/{next(self._ids)}"
-        operation = operations_pb2.Operation(name=name, done=True)
-        if self._failing_operations[method]:
-            self._failing_operations[method] -= 1
-            operation.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{method} failed"))
-        else:
-            result = apply()
-            packed = any_pb2.Any()
-            packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
-            operation.response.CopyFrom(packed)
-        self.operations[name] = operation
+        """[lro] The request is accepted now; the work ends later, and the client polls GetOperation until done."""
+        name = f"projects/{self.project_number}/locations/us-central1/operations/{next(self._ids)}"
+        fails = self._failing_operations[method] > 0
+        self._failing_operations[method] -= int(fails)
+        self.operations[name] = Operation(method, apply, self.operation_polls, fails)
         return operations_pb2.Operation(name=name, done=False)
 
+    def _finish(self, operation: Operation) -> None:
+        if operation.result is not None:
+            return
+        done = operations_pb2.Operation(done=True)
+        if operation.fails:
+            done.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{operation.method} failed"))
+        else:
+            result = operation.apply()
+            packed = any_pb2.Any()
+            packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
+            done.response.CopyFrom(packed)
+        operation.result = done
+
     def _get_operation(self, request: operations_pb2.GetOperationRequest) -> operations_pb2.Operation:
-        if request.name not in self.operations:
+        operation = self.operations.get(request.name)
+        if operation is None:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"operation {request.name} not found")
-        return self.operations[request.name]
+        operation.polls_left -= 1
+        if operation.polls_left <= 0:
+            self._finish(operation)
+        if operation.result is None:
+            return operations_pb2.Operation(name=request.name, done=False)
+        answer = operations_pb2.Operation(name=request.name)
+        answer.MergeFrom(operation.result)
+        return answer
+
+    # -- labels ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check_labels(labels: dict[str, str]) -> None:
+        """[labels] keys and values up to 63 characters, lowercase letters, digits, `_` and `-`."""
+        bad = {
+            k: v
+            for k, v in labels.items()
+            if not (LABEL_KEY.fullmatch(k) and LABEL_VALUE.fullmatch(v) and (k + v) == (k + v).lower())
+        }
+        if bad:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"labels {bad} break the label rules")
 
     # -- model registry ------------------------------------------------------------------------
     def _resolve(self, name: str) -> tuple[str, v1.Model]:
-        """`models/ID` is the default version; `models/ID@3` and `models/ID@v7` pick by id or alias."""
-        base, _, selector = name.partition("@")
+        """[model] `models/ID` is the default version; `models/ID@3` and `models/ID@v7` pick by id or alias."""
+        base, _, selector = self.canonical(name).partition("@")
         versions = self.versions.get(base)
         if not versions:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"model {base} not found")
         for model in versions:
-            if selector == model.version_id or (selector or "default") in model.version_aliases:
+            if selector == model.version_id or (selector or DEFAULT) in model.version_aliases:
                 return base, model
         raise Rejected(grpc.StatusCode.NOT_FOUND, f"model version {name} not found")
 
-    def _check_aliases(self, base: str, aliases: list[str], owner: v1.Model | None = None) -> None:
-        bad = [a for a in aliases if not ALIAS.fullmatch(a)]
+    def _apply_aliases(self, base: str, aliases: Sequence[str], owner: v1.Model) -> None:
+        """[alias] "If you apply an existing alias that is used in another model version, the alias is
+        removed from that version": an alias names one version of a model at a time."""
+        for other in self.versions.get(base, []):
+            if other is not owner:
+                other.version_aliases = [a for a in other.version_aliases if a not in aliases]
+        owner.version_aliases = [*owner.version_aliases, *(a for a in aliases if a not in owner.version_aliases)]
+
+    @staticmethod
+    def _check_alias_format(aliases: Sequence[str]) -> None:
+        # [alias] "Version aliases must be non-numerical"; [merge] the format above
+        bad = [a for a in aliases if not ALIAS.fullmatch(a) or a.isdigit()]
         if bad:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"aliases {bad} must match {ALIAS.pattern}")
-        taken = {a for m in self.versions.get(base, []) if m is not owner for a in m.version_aliases}
-        if taken & set(aliases):
-            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"aliases {sorted(taken & set(aliases))} already used")
 
     def _upload_model(self, request: v1.UploadModelRequest) -> operations_pb2.Operation:
         if request.parent_model:
-            base = request.parent_model
+            base = self.canonical(request.parent_model)
             if base not in self.versions:
                 raise Rejected(grpc.StatusCode.NOT_FOUND, f"parent model {base} not found")
         else:
-            base = f"{request.parent}/models/{request.model_id or next(self._ids)}"
+            if request.model_id and not MODEL_ID.fullmatch(request.model_id):
+                raise Rejected(
+                    grpc.StatusCode.INVALID_ARGUMENT, f"model id {request.model_id!r} must match {MODEL_ID.pattern}"
+                )
+            base = f"{self.canonical(request.parent)}/models/{request.model_id or next(self._ids)}"
             if base in self.versions:
                 raise Rejected(grpc.StatusCode.ALREADY_EXISTS, f"model {base} already exists")
-        self._check_aliases(base, list(request.model.version_aliases))
+        self._check_alias_format(list(request.model.version_aliases))
+        self._check_labels(dict(request.model.labels))
 
         def apply() -> v1.UploadModelResponse:
             model = v1.Model(request.model)
             versions = self.versions.setdefault(base, [])
-            model.name, model.version_id = base, str(max((int(m.version_id) for m in versions), default=0) + 1)
-            if not versions:
-                model.version_aliases.append("default")
+            # [model] versionId "is an auto-incrementing decimal number": never reused after a delete
+            counter = self._next_version.setdefault(base, itertools.count(1))
+            model.name, model.version_id = base, str(next(counter))
+            aliases = list(model.version_aliases)
+            model.version_aliases = []
             versions.append(model)
+            # [alias] "the first version automatically gets assigned the default alias"
+            self._apply_aliases(base, [*aliases, DEFAULT] if len(versions) == 1 else aliases, model)
             return v1.UploadModelResponse(model=base, model_version_id=model.version_id)
 
         return self._operation("UploadModel", apply)
@@ -255,31 +403,36 @@ class FakeVertex:
         return self._resolve(request.name)[1]
 
     def _list_versions(self, request: v1.ListModelVersionsRequest) -> v1.ListModelVersionsResponse:
-        if request.name not in self.versions:
+        base = self.canonical(request.name)
+        if base not in self.versions:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"model {request.name} not found")
-        return v1.ListModelVersionsResponse(models=self.versions[request.name])
+        return v1.ListModelVersionsResponse(models=self.versions[base])
 
     def _update_model(self, request: v1.UpdateModelRequest) -> v1.Model:
-        """A version update (`@`) takes version fields, a model update model fields: never both."""
+        """[patch] A version update (`@`) takes version fields, a model update model fields: never both."""
         base, model = self._resolve(request.model.name)
         paths = set(request.update_mask.paths)
         allowed = VERSION_FIELDS if "@" in request.model.name else MODEL_FIELDS
         if not paths or not paths <= allowed:
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"mask {sorted(paths)} not within {sorted(allowed)}")
+        if "labels" in paths:
+            self._check_labels(dict(request.model.labels))
         for target in [model] if allowed is VERSION_FIELDS else self.versions[base]:
             for path in paths:
                 setattr(target, path, getattr(request.model, path))
         return model
 
     def _merge_aliases(self, request: v1.MergeVersionAliasesRequest) -> v1.Model:
+        """[merge] "Add the - prefix to an alias means removing that alias from the version"."""
         base, model = self._resolve(request.name)
         added = [a for a in request.version_aliases if not a.startswith("-")]
         removed = {a[1:] for a in request.version_aliases if a.startswith("-")}
-        if "default" in removed:
+        self._check_alias_format([*added, *removed])
+        # [alias] "One version of a model is required to carry the default alias at all times"
+        if DEFAULT in removed:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "the default alias can only move, not be removed")
-        self._check_aliases(base, added, owner=model)
-        kept = [a for a in model.version_aliases if a not in removed]
-        model.version_aliases = kept + [a for a in added if a not in kept]
+        model.version_aliases = [a for a in model.version_aliases if a not in removed]
+        self._apply_aliases(base, added, model)
         return model
 
     def _deployed_anywhere(self, base: str, version_id: str | None) -> bool:
@@ -291,61 +444,110 @@ class FakeVertex:
 
     def _delete_version(self, request: v1.DeleteModelVersionRequest) -> operations_pb2.Operation:
         base, model = self._resolve(request.name)
+        # [del-ver] "Deleting the only version in the Model is not allowed. Use models.delete"
         if len(self.versions[base]) == 1:
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} is the only version: delete the model")
+        # [del-ver] "can only be deleted if there are no DeployedModels created from it"
         if self._deployed_anywhere(base, model.version_id):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} is deployed")
         return self._operation("DeleteModelVersion", lambda: self._remove_version(base, model))
 
     def _remove_version(self, base: str, model: v1.Model) -> empty_pb2.Empty:
-        """The default alias moves to the newest remaining version."""
+        """[alias] "When you delete a model version assigned the default alias, the alias is automatically
+        assigned to the next most recent version"."""
         self.versions[base].remove(model)
-        if "default" in model.version_aliases:
-            self.versions[base][-1].version_aliases.append("default")
+        if DEFAULT in model.version_aliases:
+            newest = max(self.versions[base], key=lambda m: int(m.version_id))
+            self._apply_aliases(base, [DEFAULT], newest)
         return empty_pb2.Empty()
 
     def _delete_model(self, request: v1.DeleteModelRequest) -> operations_pb2.Operation:
-        self._resolve(request.name)
-        if self._deployed_anywhere(request.name, None):
+        base, _ = self._resolve(request.name)
+        # [del-model] "A model cannot be deleted if any Endpoint resource has a DeployedModel based on the model"
+        if self._deployed_anywhere(base, None):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} has deployed versions")
-        return self._operation("DeleteModel", lambda: self._remove_model(request.name))
+        return self._operation("DeleteModel", lambda: self._remove_model(base))
 
     def _remove_model(self, name: str) -> empty_pb2.Empty:
         del self.versions[name]
         return empty_pb2.Empty()
 
     # -- endpoints -------------------------------------------------------------------------------
-    def _endpoint(self, name: str) -> EndpointState:
-        if name not in self.endpoints:
+    def _create_endpoint_state(self, request: v1.CreateEndpointRequest) -> str:
+        # [create] endpointId: letter-first up to 63 of [a-z0-9-], or up to 9 digits with no leading zero
+        if not ENDPOINT_ID.fullmatch(request.endpoint_id):
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"endpoint id {request.endpoint_id!r} is not valid")
+        endpoint = request.endpoint
+        psc = endpoint.private_service_connect_config
+        # [endpoint] "Only one of the fields, network or enable_private_service_connect, can be set"
+        if endpoint.network and (psc.enable_private_service_connect or endpoint.enable_private_service_connect):
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "network and private service connect are exclusive")
+        self._check_labels(dict(endpoint.labels))
+        name = f"{self.canonical(request.parent)}/endpoints/{request.endpoint_id}"
+        if name in self.endpoints:
+            raise Rejected(grpc.StatusCode.ALREADY_EXISTS, f"endpoint {name} already exists")
+        self.endpoints[name] = EndpointState(
+            network=endpoint.network, psc_projects=tuple(psc.project_allowlist), labels=dict(endpoint.labels)
+        )
+        return name
+
+    def _create_endpoint(self, request: v1.CreateEndpointRequest) -> operations_pb2.Operation:
+        name = self._create_endpoint_state(request)
+        return self._operation("CreateEndpoint", lambda: self._get_endpoint(v1.GetEndpointRequest(name=name)))
+
+    def _endpoint(self, name: str) -> tuple[str, EndpointState]:
+        canonical = self.canonical(name)
+        if canonical not in self.endpoints:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"endpoint {name} not found")
-        return self.endpoints[name]
+        return canonical, self.endpoints[canonical]
 
     def _get_endpoint(self, request: v1.GetEndpointRequest) -> v1.Endpoint:
-        state = self._endpoint(request.name)
-        return v1.Endpoint(name=request.name, deployed_models=list(state.deployed.values()), traffic_split=state.split)
+        name, state = self._endpoint(request.name)
+        endpoint = v1.Endpoint(
+            name=name,
+            network=state.network,
+            labels=state.labels,
+            deployed_models=list(state.deployed.values()),
+            traffic_split=state.split,
+        )
+        if state.psc_projects:
+            endpoint.private_service_connect_config = v1.PrivateServiceConnectConfig(
+                enable_private_service_connect=True, project_allowlist=list(state.psc_projects)
+            )
+        return endpoint
 
-    def _check_split(self, split: dict[str, int], deployed: set[str]) -> None:
-        """Vertex: only deployed ids, percentages that add up to 100, or an empty map (no traffic)."""
+    @staticmethod
+    def _check_split(split: dict[str, int], deployed: set[str]) -> None:
+        """[endpoint] traffic_split: only deployed ids, percentages that add up to 100, or empty (no traffic)."""
         unknown = sorted(set(split) - deployed)
         if unknown:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"traffic split names undeployed models {unknown}")
         if split and sum(split.values()) != 100:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"traffic split sums to {sum(split.values())}")
 
-    def _record(self, state: EndpointState, split: dict[str, int]) -> None:
-        state.split = {k: v for k, v in split.items() if v}
+    @staticmethod
+    def _record(state: EndpointState, split: dict[str, int]) -> None:
+        """[deploy] the endpoint's split "will be overwritten with" the one given: zero entries stay."""
+        state.split = dict(split)
         state.history.append(Snapshot(frozenset(state.deployed), dict(state.split)))
 
     def _deploy(self, request: v1.DeployModelRequest) -> operations_pb2.Operation:
-        state = self._endpoint(request.endpoint)
+        _, state = self._endpoint(request.endpoint)
         base, model = self._resolve(request.deployed_model.model)
-        # An empty split leaves the endpoint's split as it is: the new model takes no traffic.
+        # [psa] "Only support one model per private endpoint", so "Private endpoints don't support traffic
+        # splitting"; [types] [psc] Private Service Connect and public endpoints take several models and split
+        if state.private_services_access and state.deployed:
+            raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, "private services access endpoints serve one model")
+        # [deploy] "If this field is empty, then the Endpoint's trafficSplit is not updated"; "0" is the new model
         split = dict(request.traffic_split) or dict(state.split)
         self._check_split(split, set(state.deployed) | {"0"})
 
         def apply() -> v1.DeployModelResponse:
             deployed = v1.DeployedModel(request.deployed_model)
-            deployed.id, deployed.model, deployed.model_version_id = str(next(self._ids)), base, model.version_id
+            # [deployed] the id is generated when not given: "1-10 characters, and valid characters are /[0-9]/"
+            deployed.id = deployed.id or str(next(self._ids))
+            # [numbers] the deployed model names its model with the project number and the version apart
+            deployed.model, deployed.model_version_id = base, model.version_id
             state.deployed[deployed.id] = deployed
             self._record(state, {(deployed.id if k == "0" else k): v for k, v in split.items()})
             return v1.DeployModelResponse(deployed_model=deployed)
@@ -353,40 +555,41 @@ class FakeVertex:
         return self._operation("DeployModel", apply)
 
     def _undeploy(self, request: v1.UndeployModelRequest) -> operations_pb2.Operation:
-        state = self._endpoint(request.endpoint)
+        _, state = self._endpoint(request.endpoint)
         if request.deployed_model_id not in state.deployed:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"deployed model {request.deployed_model_id} not found")
         remaining = set(state.deployed) - {request.deployed_model_id}
         if request.traffic_split:
             split = dict(request.traffic_split)
             self._check_split(split, remaining)
+        # [undeploy] undeployed "only if it doesn't have any traffic assigned to it ... or if this field unassigns"
         elif state.split.get(request.deployed_model_id) and remaining:
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, "model still takes traffic; give a new split")
         else:
-            split = {k: v for k, v in state.split.items() if k != request.deployed_model_id}
+            split = {k: v for k, v in state.split.items() if k in remaining}
 
         def apply() -> v1.UndeployModelResponse:
             del state.deployed[request.deployed_model_id]
-            self._record(state, split)
+            # [undeploy] "If last DeployedModel is being undeployed ... traffic_split will always end up empty"
+            self._record(state, split if state.deployed else {})
             return v1.UndeployModelResponse()
 
         return self._operation("UndeployModel", apply)
 
     def _update_endpoint(self, request: v1.UpdateEndpointRequest) -> v1.Endpoint:
-        state = self._endpoint(request.endpoint.name)
+        name, state = self._endpoint(request.endpoint.name)
         if "traffic_split" in request.update_mask.paths:
             split = dict(request.endpoint.traffic_split)
             self._check_split(split, set(state.deployed))
             self._record(state, split)
-        return self._get_endpoint(v1.GetEndpointRequest(name=request.endpoint.name))
+        return self._get_endpoint(v1.GetEndpointRequest(name=name))
 
     def _mutate(self, request: v1.MutateDeployedModelRequest) -> operations_pb2.Operation:
-        state = self._endpoint(request.endpoint)
+        _, state = self._endpoint(request.endpoint)
         deployed = state.deployed.get(request.deployed_model.id)
         if deployed is None:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"deployed model {request.deployed_model.id} not found")
-        allowed = {"dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"}
-        if not set(request.update_mask.paths) <= allowed:
+        if not set(request.update_mask.paths) <= MUTABLE:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"immutable fields in mask {request.update_mask.paths}")
 
         def apply() -> v1.MutateDeployedModelResponse:

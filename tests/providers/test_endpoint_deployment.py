@@ -59,7 +59,7 @@ def spec(split: dict[str, int], machine: str = "n1-standard-4", bounds: tuple[in
 
 
 def deployed(vertex: FakeVertex) -> list[Any]:
-    return list(vertex.endpoints[ENDPOINT].deployed.values())
+    return list(vertex.endpoint(ENDPOINT).deployed.values())
 
 
 def test_first_deploy_serves_the_manifest(
@@ -84,7 +84,8 @@ def test_canary_then_promotion_retires_the_old_version(
     vertex.calls.clear()
     result = provider.update("id", {}, spec({"v7": 100}))
     assert vertex.serving(ENDPOINT) == {"v7": 100}
-    assert vertex.mutating_calls() == ["UpdateEndpoint", "UndeployModel"]  # shift first, then retire
+    # shift first, hand `default` to what now serves, then retire
+    assert vertex.mutating_calls() == ["UpdateEndpoint", "MergeVersionAliases", "UndeployModel"]
     assert result.outs is not None and list(result.outs["deployed_model_ids"]) == ["v7"]
 
 
@@ -92,10 +93,10 @@ def test_a_new_version_joins_at_zero_before_traffic_moves(
     vertex: FakeVertex, provider: EndpointDeploymentProvider, models: dict[str, str]
 ) -> None:
     provider.create(spec({"v6": 100}))
-    [v6] = vertex.endpoints[ENDPOINT].deployed
+    [v6] = vertex.endpoint(ENDPOINT).deployed
     provider.update("id", {}, spec({"v6": 50, "v7": 50}))
-    history = vertex.endpoints[ENDPOINT].history
-    assert len(history[-2].deployed) == 2 and history[-2].split == {v6: 100}  # v7 deployed, taking nothing
+    history = vertex.endpoint(ENDPOINT).history
+    assert len(history[-2].deployed) == 2 and history[-2].split[v6] == 100  # v7 deployed, taking nothing
     assert sorted(history[-1].split.values()) == [50, 50]
 
 
@@ -113,18 +114,18 @@ def test_no_change_makes_no_mutating_call(
     provider.create(wanted)
     vertex.calls.clear()
     provider.update("id", wanted, wanted)
-    assert vertex.calls == ["GetEndpoint"]
+    assert vertex.calls == ["GetEndpoint", "GetModel"]  # what serves, and which version holds `default`
 
 
 def test_autoscaling_change_mutates_in_place(
     vertex: FakeVertex, provider: EndpointDeploymentProvider, models: dict[str, str]
 ) -> None:
     provider.create(spec({"v6": 100}))
-    before = set(vertex.endpoints[ENDPOINT].deployed)
+    before = set(vertex.endpoint(ENDPOINT).deployed)
     vertex.calls.clear()
     provider.update("id", {}, spec({"v6": 100}, bounds=(2, 6)))
     assert vertex.mutating_calls() == ["MutateDeployedModel"]
-    assert set(vertex.endpoints[ENDPOINT].deployed) == before
+    assert set(vertex.endpoint(ENDPOINT).deployed) == before
     [model] = deployed(vertex)
     assert (model.dedicated_resources.min_replica_count, model.dedicated_resources.max_replica_count) == (2, 6)
 
@@ -257,7 +258,7 @@ def test_delete_empties_the_endpoint(
     wanted = spec({"v6": 90, "v7": 10})
     provider.create(wanted)
     provider.delete("id", wanted)
-    assert vertex.endpoints[ENDPOINT].deployed == {} and vertex.endpoints[ENDPOINT].split == {}
+    assert vertex.endpoint(ENDPOINT).deployed == {} and vertex.endpoint(ENDPOINT).split == {}
     provider.delete("id", wanted)  # nothing left: nothing to do
 
 
@@ -281,3 +282,17 @@ def test_bad_arguments_fail_at_registration(versions: list[DeployedVersion], mes
 def test_provider_pickles_the_way_pulumi_stores_it() -> None:
     restored = dill.loads(base64.b64decode(serialize_provider(EndpointDeploymentProvider())))
     assert isinstance(restored, EndpointDeploymentProvider) and restored.clients == VertexClients()
+
+
+def test_a_peering_endpoint_swaps_its_one_model(
+    vertex: FakeVertex, clients: VertexClients, models: dict[str, str]
+) -> None:
+    """Private services access serves one model: the old one goes before the new one comes (downtime)."""
+    peered = f"{ENDPOINT.rpartition('/')[0]}/987654321"
+    vertex.add_endpoint(peered, network="projects/412345678901/global/networks/ml-serving")
+    provider = EndpointDeploymentProvider(clients)
+    provider.create({**spec({"v6": 100}), "endpoint": peered})
+    vertex.calls.clear()
+    provider.update("id", {}, {**spec({"v7": 100}), "endpoint": peered})
+    assert vertex.serving(peered) == {"v7": 100}
+    assert vertex.mutating_calls() == ["UndeployModel", "DeployModel", "MergeVersionAliases"]

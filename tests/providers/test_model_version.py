@@ -13,10 +13,11 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.model_version import ModelVersionProvider
 from components.providers.vertex_clients import VertexClients
-from tests.providers.conftest import LOCATION, PROJECT, REGION, as_pulumi_sends
+from tests.providers.conftest import LOCATION, PROJECT, PROJECT_NUMBER, REGION, as_pulumi_sends
 from tests.providers.fake_vertex import FakeVertex
 
 MODEL = f"{LOCATION}/models/acme-ml-dev-churn"
+NAMED = f"projects/{PROJECT_NUMBER}/locations/{REGION}/models/acme-ml-dev-churn"  # as Vertex answers
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -40,10 +41,10 @@ def test_first_version_creates_the_model_then_versions_join_it(vertex: FakeVerte
     provider = ModelVersionProvider(clients)
     first = provider.create(props("v6"))
     second = provider.create(props("v7"))
-    assert (first.id, second.id) == (f"{MODEL}@1", f"{MODEL}@2")
+    assert (first.id, second.id) == (f"{NAMED}@1", f"{NAMED}@2")
     assert second.outs is not None
-    assert (second.outs["versioned_name"], second.outs["version_id"]) == (f"{MODEL}@2", "2")
-    stored = vertex.versions[MODEL]
+    assert (second.outs["versioned_name"], second.outs["version_id"]) == (f"{NAMED}@2", "2")
+    stored = vertex.model_versions(MODEL)
     assert [m.version_aliases[0] for m in stored] == ["v6", "v7"]
     assert stored[1].labels == {"env": "dev", "card": "churn-v7", "version": "v7"}
     assert stored[1].encryption_spec.kms_key_name.endswith("cryptoKeys/vertex")
@@ -54,15 +55,15 @@ def test_an_existing_version_is_adopted_never_uploaded_twice(vertex: FakeVertex,
     provider = ModelVersionProvider(clients)
     provider.create(props("v6"))
     again = provider.create(props("v6"))
-    assert again.id == f"{MODEL}@1"
-    assert vertex.calls.count("UploadModel") == 1 and len(vertex.versions[MODEL]) == 1
+    assert again.id == f"{NAMED}@1"
+    assert vertex.calls.count("UploadModel") == 1 and len(vertex.model_versions(MODEL)) == 1
 
 
 def test_upload_survives_transient_errors(vertex: FakeVertex, clients: VertexClients) -> None:
     vertex.fail("UploadModel", grpc.StatusCode.UNAVAILABLE, times=2)
     vertex.fail("GetModel", grpc.StatusCode.DEADLINE_EXCEEDED, times=1)
     result = ModelVersionProvider(clients).create(props("v6"))
-    assert result.id == f"{MODEL}@1" and vertex.calls.count("UploadModel") == 3
+    assert result.id == f"{NAMED}@1" and vertex.calls.count("UploadModel") == 3
 
 
 def test_a_failed_upload_raises_and_a_rerun_converges(vertex: FakeVertex, clients: VertexClients) -> None:
@@ -70,8 +71,8 @@ def test_a_failed_upload_raises_and_a_rerun_converges(vertex: FakeVertex, client
     vertex.fail_operation("UploadModel")
     with pytest.raises(GoogleAPICallError):
         provider.create(props("v6"))
-    assert MODEL not in vertex.versions
-    assert provider.create(props("v6")).id == f"{MODEL}@1"
+    assert vertex.model_versions(MODEL) == []
+    assert provider.create(props("v6")).id == f"{NAMED}@1"
 
 
 def test_diff_replaces_on_artifact_and_updates_labels_in_place() -> None:
@@ -89,11 +90,14 @@ def test_a_new_artifact_under_the_same_key_is_a_new_version_that_takes_the_alias
     provider = ModelVersionProvider(clients)
     old = provider.create(props("v6"))
     new = provider.create(props("v6", artifact_uri="gs://acme-ml-dev-models/churn/v6-retrained/"))
-    assert (old.id, new.id) == (f"{MODEL}@1", f"{MODEL}@2")
-    assert vertex.versions[MODEL][1].version_aliases == ["v6"] and "v6" not in vertex.versions[MODEL][0].version_aliases
+    assert (old.id, new.id) == (f"{NAMED}@1", f"{NAMED}@2")
+    assert (
+        vertex.model_versions(MODEL)[1].version_aliases == ["v6"]
+        and "v6" not in vertex.model_versions(MODEL)[0].version_aliases
+    )
     provider.delete(old.id, props("v6"))  # Pulumi deletes the replaced version last
-    assert [m.artifact_uri for m in vertex.versions[MODEL]] == ["gs://acme-ml-dev-models/churn/v6-retrained/"]
-    assert vertex.versions[MODEL][0].version_aliases == ["v6", "default"]
+    assert [m.artifact_uri for m in vertex.model_versions(MODEL)] == ["gs://acme-ml-dev-models/churn/v6-retrained/"]
+    assert vertex.model_versions(MODEL)[0].version_aliases == ["v6", "default"]
 
 
 def test_labels_update_the_version_and_the_display_name_updates_the_model(
@@ -105,20 +109,20 @@ def test_labels_update_the_version_and_the_display_name_updates_the_model(
     vertex.calls.clear()
     provider.update(v6.id, props("v6"), relabelled)
     assert vertex.mutating_calls() == ["UpdateModel"]
-    first, second = vertex.versions[MODEL]
+    first, second = vertex.model_versions(MODEL)
     assert first.labels == {"env": "dev", "card": "churn-v6", "reviewed": "yes", "version": "v6"}
     assert "reviewed" not in second.labels and first.artifact_uri == "gs://acme-ml-dev-models/churn/v6/"
     provider.update(v6.id, relabelled, {**relabelled, "display_name": "Churn"})
-    assert [m.display_name for m in vertex.versions[MODEL]] == ["Churn", "Churn"]
+    assert [m.display_name for m in vertex.model_versions(MODEL)] == ["Churn", "Churn"]
 
 
 def test_delete_removes_the_version_and_the_model_with_its_last(vertex: FakeVertex, clients: VertexClients) -> None:
     provider = ModelVersionProvider(clients)
     v6, v7 = provider.create(props("v6")), provider.create(props("v7"))
     provider.delete(v6.id, props("v6"))
-    assert [m.version_aliases for m in vertex.versions[MODEL]] == [["v7", "default"]]
+    assert [m.version_aliases for m in vertex.model_versions(MODEL)] == [["v7", "default"]]
     provider.delete(v7.id, props("v7"))
-    assert MODEL not in vertex.versions
+    assert vertex.model_versions(MODEL) == []
     provider.delete(v7.id, props("v7"))  # already gone: nothing to do
 
 
