@@ -19,11 +19,11 @@ from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
 from estaleiro.naming import labels
 
-GITHUB_TOKEN = "github-token"  # cloudbuild/pr.yaml and deploy.yaml read projects/<project>/secrets/github-token
+GITHUB_CREDENTIALS = "github-token"  # cloudbuild/pr.yaml and deploy.yaml read projects/<project>/secrets/github-token
 
 
 class Secrets(pulumi.ComponentResource):
-    ROLES = (GITHUB_TOKEN,)
+    ROLES = (GITHUB_CREDENTIALS,)
     github_token: secretmanager.Secret
 
     def __init__(
@@ -37,14 +37,14 @@ class Secrets(pulumi.ComponentResource):
         super().__init__("estaleiro:secrets:Secrets", name, None, opts)
         config = env.config
         self.github_token = secretmanager.Secret(
-            f"{name}-{GITHUB_TOKEN}",
-            secret_id=GITHUB_TOKEN,
+            f"{name}-{GITHUB_CREDENTIALS}",
+            secret_id=GITHUB_CREDENTIALS,
             project=config.project,
             replication=secretmanager.SecretReplicationArgs(auto=secretmanager.SecretReplicationAutoArgs()),
-            labels=labels(config, env.name, purpose=GITHUB_TOKEN),
+            labels=labels(config, env.name, purpose=GITHUB_CREDENTIALS),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
-        for grant, secret in targets(access, {GITHUB_TOKEN: self.github_token}, "secret"):
+        for grant, secret in targets(access, {GITHUB_CREDENTIALS: self.github_token}, "secret"):
             secretmanager.SecretIamMember(
                 grant.resource_name(name),
                 project=config.project,
@@ -53,4 +53,4 @@ class Secrets(pulumi.ComponentResource):
                 member=grant.member,
                 opts=pulumi.ResourceOptions(parent=secret),
             )
-        self.register_outputs({GITHUB_TOKEN: self.github_token.name})
+        self.register_outputs({GITHUB_CREDENTIALS: self.github_token.name})

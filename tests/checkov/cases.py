@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.secrets import GITHUB_CREDENTIALS
 from estaleiro.plan.model import Plan, PlannedResource
 
 LABELS = {"env": "dev", "team": "ml-platform", "managed-by": "estaleiro"}
@@ -198,7 +199,7 @@ CASES: dict[str, list[tuple[str, dict[str, dict[str, Any]]]]] = {
             {
                 "grant-pr-token": {
                     "project": "p",
-                    "secretId": "github-token",
+                    "secretId": GITHUB_CREDENTIALS,
                     "role": "roles/secretmanager.secretAccessor",
                     "member": "serviceAccount:pr@p.iam.gserviceaccount.com",
                 }
