@@ -18,6 +18,7 @@ REQUIRED_APIS = (
     "iamcredentials.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
+    "secretmanager.googleapis.com",  # the GitHub token CI builds read (components/secrets.py)
     "serviceusage.googleapis.com",
     "storage.googleapis.com",
     "sts.googleapis.com",

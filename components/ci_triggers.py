@@ -1,10 +1,12 @@
 """Cloud Build triggers for one stack: a pull-request check and a push-to-main deploy.
 
-Both run in the stack's project as its CI deployer account (never Cloud Build's default
-account) and fire only when the stack's files, the model cards or shared code change. The
-substitutions are all a config needs besides Cloud Build's own: which stack, which runner
-image (the stack's Artifact Registry, tagged with the Pulumi CLI version), and for the deploy
-which state backend.
+A pull request's build runs the pull request's own code (its cloudbuild/pr.yaml, scripts/install,
+tests) before anyone reviewed it, so it runs as the stack's `pr-builder` account, which holds no
+project role (components/service_accounts.py); only the push-to-main deploy runs as the CI
+deployer. Never Cloud Build's default account. Both fire only when the stack's files, the model
+cards or shared code change. The substitutions are all a config needs besides Cloud Build's own:
+which stack, which runner image (the stack's Artifact Registry, tagged with the Pulumi CLI
+version), for the pull request where its log goes, and for the deploy which state backend.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from estaleiro.stacks import SHARED
 
 if TYPE_CHECKING:
     import pulumi_gcp.serviceaccount as serviceaccount
+    import pulumi_gcp.storage as storage
 
 MAIN = "^main$"
 PULUMI_VERSION = "3.272.0"  # images/ci/Dockerfile and the deploy workflow install this one
@@ -51,7 +54,9 @@ class CiTriggers(pulumi.ComponentResource):
         self,
         name: str,
         env: Environment,
+        pr_builder: serviceaccount.Account,
         deployer: serviceaccount.Account,
+        build_logs: storage.Bucket,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("estaleiro:ci:CiTriggers", name, None, opts)
@@ -61,7 +66,11 @@ class CiTriggers(pulumi.ComponentResource):
         pull_request, deploy = TRIGGERS
 
         def trigger(
-            role: str, description: str, event: cloudbuild.TriggerGithubArgs, **extra: str
+            role: str,
+            description: str,
+            event: cloudbuild.TriggerGithubArgs,
+            account: serviceaccount.Account,
+            **extra: pulumi.Input[str],
         ) -> cloudbuild.Trigger:
             return cloudbuild.Trigger(
                 f"{name}-{role}",
@@ -73,7 +82,7 @@ class CiTriggers(pulumi.ComponentResource):
                 included_files=watched_paths(env.name),
                 filename=f"cloudbuild/{role}.yaml",
                 substitutions={**substitutions(env), **extra},
-                service_account=deployer.name,  # projects/<project>/serviceAccounts/<email>
+                service_account=account.name,  # projects/<project>/serviceAccounts/<email>
                 opts=child,
             )
 
@@ -87,6 +96,8 @@ class CiTriggers(pulumi.ComponentResource):
                     branch=MAIN, comment_control="COMMENTS_ENABLED_FOR_EXTERNAL_CONTRIBUTORS_ONLY"
                 ),
             ),
+            pr_builder,
+            _LOGS_BUCKET=build_logs.url,  # gs://...: it may not write to Cloud Logging (no project role)
         )
         self.deploy = trigger(
             deploy,
@@ -94,6 +105,7 @@ class CiTriggers(pulumi.ComponentResource):
             cloudbuild.TriggerGithubArgs(
                 owner=owner, name=repository, push=cloudbuild.TriggerGithubPushArgs(branch=MAIN)
             ),
+            deployer,
             _STATE_BACKEND=state_backend(env),
         )
         self.register_outputs({"pullRequest": self.pull_request.id, "deploy": self.deploy.id})

@@ -7,6 +7,7 @@ import pulumi
 from components.apis import Apis
 from components.artifact_registry import Repositories
 from components.kms import Keys
+from components.secrets import Secrets
 from components.service_accounts import ServiceAccounts
 from components.storage import Buckets
 from components.workload_identity import CiIdentity
@@ -15,13 +16,15 @@ from estaleiro.config.environment import Environment
 
 class Foundation(pulumi.ComponentResource):
     """Later components read its parts: `keys.<purpose>`, `accounts.<role>`, `buckets.<role>`,
-    `repositories.<role>`, `ci_identity.provider`, and the grants they must wait for (`keys.grants`)."""
+    `repositories.<role>`, `secrets.github_token`, `ci_identity.provider`, and the grants they must wait
+    for (`keys.grants`)."""
 
     apis: Apis
     keys: Keys
     accounts: ServiceAccounts
     buckets: Buckets
     repositories: Repositories
+    secrets: Secrets
     ci_identity: CiIdentity
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -47,11 +50,13 @@ class Foundation(pulumi.ComponentResource):
             depends_on=[self.keys.grants["artifacts"]],
             opts=child,
         )
+        self.secrets = Secrets(name, env, self.accounts.access(Secrets.ROLES), services, child)
         self.ci_identity = CiIdentity(name, env, self.accounts.ci_deployer, services, child)
         self.outputs: dict[str, pulumi.Input[object]] = {
             "pipelineRootBucket": self.buckets.pipeline_root.name,
             "modelsBucket": self.buckets.models.name,
             "accessLogsBucket": self.buckets.access_logs.name,
+            "buildLogsBucket": self.buckets.build_logs.name,
             "containerRepository": self.repositories.containers.registry_uri,
             "pipelineRepository": self.repositories.pipelines.registry_uri,
             "serviceAccounts": {
@@ -59,6 +64,7 @@ class Foundation(pulumi.ComponentResource):
                 "modelServing": self.accounts.model_serving.email,
                 "monitoring": self.accounts.monitoring.email,
                 "ciDeployer": self.accounts.ci_deployer.email,
+                "prBuilder": self.accounts.pr_builder.email,
             },
             "workloadIdentityProvider": self.ci_identity.provider.name,
             "kmsKeys": {

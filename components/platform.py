@@ -25,7 +25,14 @@ class Platform(pulumi.ComponentResource):
             depends_on=[foundation.keys.grants["vertex"]],
         )
         self.models = {m.name: ServedModel(f"{name}-{m.name}", env, m, serving, child) for m in env.models}
-        self.ci = CiTriggers(name, env, foundation.accounts.ci_deployer, child)
+        self.ci = CiTriggers(
+            name,
+            env,
+            foundation.accounts.pr_builder,
+            foundation.accounts.ci_deployer,
+            foundation.buckets.build_logs,
+            child,
+        )
         self.outputs: dict[str, pulumi.Input[object]] = {
             **foundation.outputs,
             "endpoints": {model: served.endpoint.id for model, served in self.models.items()},

@@ -2,8 +2,13 @@
 
 No basic roles (owner, editor, viewer) and no keys: workloads run as these accounts, CI
 impersonates its account through Workload Identity Federation. Project roles only where
-Google has no narrower scope; everything else is granted on the one bucket or repository
-that needs it (`RESOURCE_ROLES`, created by the component that owns the resource).
+Google has no narrower scope; everything else is granted on the one bucket, repository or
+secret that needs it (`RESOURCE_ROLES`, created by the component that owns the resource).
+
+Pull-request builds run code nobody has reviewed yet, so they run as `pr-builder`, which holds
+no project role and can act as no other account: it pulls the CI image, writes its build log and
+reads the GitHub token to post its comment, each on that one resource. Only the push-to-main
+build runs as `ci-deployer`.
 """
 
 from __future__ import annotations
@@ -37,9 +42,12 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
         "roles/logging.logWriter",  # Cloud Build runs the CI triggers as this account
         "roles/monitoring.admin",  # notification channels, alert policies, dashboards
         "roles/resourcemanager.projectIamAdmin",  # the project roles in this table
+        "roles/secretmanager.admin",  # the GitHub token's secret (not its value) and who may read it
         "roles/serviceusage.serviceUsageAdmin",  # the APIs and the service agents' identities
         "roles/storage.admin",  # buckets and their IAM
     ),
+    # Pull-request builds: no project role at all (see RESOURCE_ROLES for the three it has).
+    "pr-builder": (),
 }
 # (account, role, resource): a resource is a bucket or repository, named by its role.
 RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -49,10 +57,14 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
     ("pipeline-runner", "roles/artifactregistry.reader", "pipelines"),  # the pipeline templates it runs
     ("model-serving", "roles/storage.objectViewer", "models"),  # the model it serves
     ("model-serving", "roles/artifactregistry.reader", "containers"),  # serving images
+    ("pr-builder", "roles/artifactregistry.reader", "containers"),  # the CI image its build steps run
+    ("pr-builder", "roles/storage.objectAdmin", "build-logs"),  # its build log (Cloud Build rewrites it as it grows)
+    ("pr-builder", "roles/secretmanager.secretAccessor", "github-token"),  # to post the PR comment
+    ("ci-deployer", "roles/secretmanager.secretAccessor", "github-token"),  # to fetch history of a private repository
 )
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
 # it may act as them, granted per account (never project-wide Service Account User).
-DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer")
+DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
 
 R = TypeVar("R", bound=pulumi.CustomResource)
 
@@ -86,6 +98,7 @@ class ServiceAccounts(pulumi.ComponentResource):
     model_serving: serviceaccount.Account
     monitoring: serviceaccount.Account
     ci_deployer: serviceaccount.Account
+    pr_builder: serviceaccount.Account
 
     def __init__(
         self,
@@ -127,6 +140,7 @@ class ServiceAccounts(pulumi.ComponentResource):
         self.model_serving = accounts["model-serving"]
         self.monitoring = accounts["monitoring"]
         self.ci_deployer = accounts["ci-deployer"]
+        self.pr_builder = accounts["pr-builder"]
         self.register_outputs({role: account.email for role, account in accounts.items()})
 
     def access(self, resources: Collection[str]) -> list[Access]:

@@ -1,4 +1,5 @@
-"""The pipeline-root and model-artifact buckets, plus the bucket their access logs go to.
+"""The pipeline-root and model-artifact buckets, the bucket their access logs go to, and the
+bucket pull-request build logs go to (its builder holds no project role, so no Cloud Logging).
 
 Every bucket: uniform bucket-level access, public access prevention enforced, versioning,
 the storage CMEK key, lifecycle rules, labels. Grants are per bucket, never project-wide
@@ -17,7 +18,7 @@ from estaleiro.config.environment import Environment
 from estaleiro.naming import BUCKETS, bucket_name, labels
 
 # (role, days after which objects go, days after which replaced versions go; 0 = never)
-RETENTION = {"pipeline-root": (180, 30), "models": (0, 365), "access-logs": (365, 30)}
+RETENTION = {"pipeline-root": (180, 30), "models": (0, 365), "access-logs": (365, 30), "build-logs": (90, 7)}
 # Cloud Storage writes usage logs as this Google group; with uniform access it needs an IAM grant.
 LOG_WRITER = "group:cloud-storage-analytics@google.com"
 
@@ -27,6 +28,7 @@ class Buckets(pulumi.ComponentResource):
     pipeline_root: storage.Bucket
     models: storage.Bucket
     access_logs: storage.Bucket
+    build_logs: storage.Bucket
 
     def __init__(
         self,
@@ -43,7 +45,13 @@ class Buckets(pulumi.ComponentResource):
         self.access_logs = self._bucket("access-logs", log_to=None)
         self.pipeline_root = self._bucket("pipeline-root", log_to=self.access_logs)
         self.models = self._bucket("models", log_to=self.access_logs)
-        by_role = {"pipeline-root": self.pipeline_root, "models": self.models, "access-logs": self.access_logs}
+        self.build_logs = self._bucket("build-logs", log_to=self.access_logs)
+        by_role = {
+            "pipeline-root": self.pipeline_root,
+            "models": self.models,
+            "access-logs": self.access_logs,
+            "build-logs": self.build_logs,
+        }
         storage.BucketIAMMember(
             f"{name}-access-logs-writer",
             bucket=self.access_logs.name,

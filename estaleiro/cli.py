@@ -116,6 +116,61 @@ def env_clone(src: str, dst: str, project: str, region: str | None, team: str | 
     return clone(repo_root(), src, dst, project=project, region=region, team=team, with_models=with_models)
 
 
+@cli.group()
+def ci() -> None:
+    """What the CI/CD configs run (cloudbuild/, .github/workflows/); GitHub token in GITHUB_TOKEN."""
+
+
+@ci.command("history")
+@click.argument("repository", metavar="OWNER/NAME")
+@click.argument("commit")
+@click.option("--branch", help="Also fetch this branch, as origin/BRANCH.")
+def ci_history(repository: str, commit: str, branch: str | None) -> int:
+    """Fetch the whole git history of COMMIT into this checkout (files untouched)."""
+    from estaleiro.commands.ci_history import history
+
+    return history(Path.cwd(), repository, commit, branch)
+
+
+@ci.command("stacks")
+@click.option("--since", required=True, metavar="REF", help="The push's `before`; all zeros or unknown: every stack.")
+def ci_stacks(since: str) -> int:
+    """Print the stacks a push deploys, upstream first, as a JSON list."""
+    from estaleiro.commands.ci_stacks import stacks as run
+
+    return run(repo_root(), since)
+
+
+@ci.command("deploy")
+@click.argument("stack")
+@click.option("--base", required=True, metavar="REF", help="What the push is compared with: its `before` or parent.")
+@click.option("--repository", metavar="OWNER/NAME", help="GitHub repository to fetch --branch from before each look.")
+@click.option("--branch", help="The deployed branch.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0), default=3000, show_default=True, help="Seconds to wait in all."
+)
+@click.option("--interval", type=click.FloatRange(min=0), default=30, show_default=True, help="Seconds between looks.")
+def ci_deploy(
+    stack: str, base: str, repository: str | None, branch: str | None, timeout: float, interval: float
+) -> int:
+    """`pulumi up` STACK after its upstream stack, one update at a time, never over a newer commit."""
+    from estaleiro.commands.ci_deploy import Waiting, deploy
+
+    return deploy(repo_root(), stack, base, repository, branch, Waiting(timeout, interval))
+
+
+@ci.command("comment")
+@click.argument("repository", metavar="OWNER/NAME")
+@click.argument("number", type=click.IntRange(min=1))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", help="Which comment of the pull request this is (e.g. the stack).")
+def ci_comment(repository: str, number: int, files: tuple[Path, ...], key: str | None) -> int:
+    """Post FILES as the pull request's Estaleiro comment, or edit the one posted before."""
+    from estaleiro.commands.ci_comment import comment
+
+    return comment(repository, number, list(files), key)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="estaleiro", standalone_mode=False)

@@ -11,9 +11,9 @@ from estaleiro.config.stack import StackConfig
 
 MANAGED_BY = "estaleiro"
 # The roles of each kind of named resource an environment has; the components create one per role.
-BUCKETS = ("pipeline-root", "models", "access-logs")
+BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
-ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer")
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
 TRIGGERS = ("pr", "deploy")
 KEYS = ("storage", "artifacts", "vertex")
 CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool

@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.secrets import GITHUB_CREDENTIALS
 from estaleiro.plan.model import Plan, PlannedResource
 
 LABELS = {"env": "dev", "team": "ml-platform", "managed-by": "estaleiro"}
 ALERT = {"displayName": "drift", "combiner": "OR", "conditions": [{"displayName": "c"}], "userLabels": LABELS}
+PR_EVENT = {"owner": "acme", "name": "estaleiro", "pullRequest": {"branch": "^main$"}}
+DEPLOYER = "deployer@p.iam.gserviceaccount.com"
+
+
+def account(email: str) -> str:
+    return f"projects/p/serviceAccounts/{email}"
+
+
 CLEANUP = [{"id": "delete-untagged", "action": "DELETE", "condition": {"tagState": "UNTAGGED"}}]
 
 # check id -> [(pulumi type, {resource name: inputs}), ...]
@@ -124,6 +133,76 @@ CASES: dict[str, list[tuple[str, dict[str, dict[str, Any]]]]] = {
                     "role": "roles/storage.objectViewer",
                     "members": ["group:ml@acme.example", "allUsers"],
                 },
+            },
+        ),
+    ],
+    # Triggers are judged against the grants beside them in the plan; `grant-*` resources are not judged.
+    "CKV_EST_8": [
+        (
+            "gcp:cloudbuild/trigger:Trigger",
+            {
+                "pass-pr-unprivileged": {
+                    "filename": "cloudbuild/pr.yaml",
+                    "github": PR_EVENT,
+                    "serviceAccount": account("pr@p.iam.gserviceaccount.com"),
+                },
+                "fail-pr-as-deployer": {"filename": "x", "github": PR_EVENT, "serviceAccount": account(DEPLOYER)},
+                "fail-pr-acting-as-another": {
+                    "filename": "x",
+                    "github": PR_EVENT,
+                    "serviceAccount": account("actor@p.iam.gserviceaccount.com"),
+                },
+                "fail-pr-bound": {
+                    "filename": "x",
+                    "repositoryEventConfig": {"repository": "r", "pullRequest": {"branch": "^main$"}},
+                    "serviceAccount": account("bound@p.iam.gserviceaccount.com"),
+                },
+                "fail-pr-default-account": {"filename": "x", "github": PR_EVENT},
+                "push-as-deployer": {
+                    "filename": "cloudbuild/deploy.yaml",
+                    "github": {"owner": "acme", "name": "estaleiro", "push": {"branch": "^main$"}},
+                    "serviceAccount": account(DEPLOYER),
+                },
+            },
+        ),
+        (
+            "gcp:projects/iAMMember:IAMMember",
+            {"grant-deployer": {"project": "p", "role": "roles/editor", "member": f"serviceAccount:{DEPLOYER}"}},
+        ),
+        (
+            "gcp:projects/iAMBinding:IAMBinding",
+            {
+                "grant-bound": {
+                    "project": "p",
+                    "role": "roles/logging.logWriter",
+                    "members": ["serviceAccount:bound@p.iam.gserviceaccount.com"],
+                }
+            },
+        ),
+        (
+            "gcp:serviceaccount/iAMMember:IAMMember",
+            {
+                "grant-actor": {
+                    "serviceAccountId": account(DEPLOYER),
+                    "role": "roles/iam.serviceAccountUser",
+                    "member": "serviceAccount:actor@p.iam.gserviceaccount.com",
+                },
+                "grant-deployer-acts-as-pr": {  # acting *as* the PR account gives the PR account nothing
+                    "serviceAccountId": account("pr@p.iam.gserviceaccount.com"),
+                    "role": "roles/iam.serviceAccountUser",
+                    "member": f"serviceAccount:{DEPLOYER}",
+                },
+            },
+        ),
+        (
+            "gcp:secretmanager/secretIamMember:SecretIamMember",
+            {
+                "grant-pr-token": {
+                    "project": "p",
+                    "secretId": GITHUB_CREDENTIALS,
+                    "role": "roles/secretmanager.secretAccessor",
+                    "member": "serviceAccount:pr@p.iam.gserviceaccount.com",
+                }
             },
         ),
     ],

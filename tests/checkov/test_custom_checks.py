@@ -32,4 +32,4 @@ def test_check_passes_and_fails_exactly_its_fixtures(verdicts: Verdicts, check: 
 
 def test_every_custom_check_has_fixtures() -> None:
     files = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "policies/checkov").glob("[A-Z]*.py"))
-    assert len(files) == len(CASES) == 7
+    assert len(files) == len(CASES) == 8

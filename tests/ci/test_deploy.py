@@ -1,14 +1,14 @@
-"""scripts/ci/deploy.py with a fake `pulumi` that keeps a per-stack update history and lock.
+"""`estaleiro ci deploy` with a fake `pulumi` that keeps a per-stack update history and lock.
 
-The fake records what Pulumi records (each update's result and `git.head`) and answers
-`pulumi stack history --json` from it; the ordering rules are the script's own.
+The fake records what Pulumi records (each update's result and `git.head`, Pulumi's docs:
+"pulumi stack history" and "Update metadata") and answers `pulumi stack history --json` from it;
+the ordering rules are the command's own.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +17,7 @@ import pytest
 
 from tests.conftest import commit_all, git
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts/ci"
-
+ZEROS = "0" * 40  # a push's `before` on a branch's first push
 FAKE_PULUMI = f"""#!{sys.executable}
 import json, os, subprocess, sys
 from pathlib import Path
@@ -29,10 +28,10 @@ with open(state / "calls", "a") as calls:
     calls.write(" ".join(args) + "\\n")
 stack = args[args.index("--stack") + 1]
 history = state / f"{{stack}}.json"
-updates = json.loads(history.read_text()) if history.exists() else []
 if args[:2] == ["stack", "history"]:
-    print(json.dumps(updates))
+    print(history.read_text() if history.exists() else "[]")
 elif args[0] == "up":
+    updates = json.loads(history.read_text()) if history.exists() else []
     lock = state / f"{{stack}}.lock"
     if lock.exists():
         lock.unlink()
@@ -61,11 +60,7 @@ def pulumi(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(repo: Path) -> Path:
-    """The repository's program and stacks plus these scripts, committed: the base of each case."""
-    (repo / "scripts/ci").mkdir(parents=True)
-    for script in ("deploy.py", "history.py"):
-        shutil.copy(SCRIPTS / script, repo / "scripts/ci" / script)
-    commit_all(repo, "scripts")
+    """The repository's program and stacks, committed: the base of each case."""
     return repo
 
 
@@ -82,15 +77,31 @@ def change(repo: Path, path: str) -> str:
     return commit_all(repo, f"change {path}")
 
 
-def deploy(repo: Path, state: Path, stack: str, *extra: str, fail: str = "") -> subprocess.CompletedProcess[str]:
+def deploy(
+    repo: Path, state: Path, stack: str, *extra: str, fail: str = "", base: str = "HEAD~1"
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PATH": f"{state.parent / 'bin'}:{os.environ['PATH']}",
         "FAKE_PULUMI_STATE": str(state),
         "FAKE_PULUMI_FAIL": fail,
     }
-    command = [sys.executable, "scripts/ci/deploy.py", stack, "--base", "HEAD~1", "--interval", "0.05", *extra]
-    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "estaleiro.cli",
+        "ci",
+        "deploy",
+        stack,
+        "--base",
+        base,
+        "--interval",
+        "0.05",
+        *extra,
+    ]
+    result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+    assert "Traceback" not in result.stderr, result.stderr  # expected failures are one line, never a crash
+    return result
 
 
 def ups(state: Path) -> list[str]:
@@ -150,3 +161,22 @@ def test_a_failed_update_fails_the_build_without_retrying(workspace: Path, pulum
     change(workspace, "stacks/dev/Pulumi.dev.yaml")
     assert deploy(workspace, pulumi, "dev", fail="dev").returncode == 1
     assert len(ups(pulumi)) == 1
+
+
+@pytest.mark.parametrize("base", [ZEROS, "f" * 40], ids=["first-push", "force-push"])
+def test_an_unknown_base_counts_as_every_stack_changed(workspace: Path, pulumi: Path, base: str) -> None:
+    """A first push or a force-push cannot say what changed: prod still waits for dev to run the commit."""
+    head = change(workspace, "stacks/prod/Pulumi.prod.yaml")  # with a known base, only prod changed
+    result = deploy(workspace, pulumi, "prod", "--timeout", "0.2", base=base)
+    assert result.returncode == 1 and "waiting for dev" in result.stdout and "gave up" in result.stderr
+    assert "every stack" in result.stderr
+    record(pulumi, "dev", "succeeded", head)
+    assert deploy(workspace, pulumi, "prod", base=base).returncode == 0
+
+
+def test_a_failing_pulumi_history_is_one_line_and_exit_1(workspace: Path, pulumi: Path) -> None:
+    change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    (pulumi / "dev.json").write_text("not json")
+    result = deploy(workspace, pulumi, "dev")
+    assert result.returncode == 1 and ups(pulumi) == []
+    assert result.stderr.startswith("pulumi stack history --stack dev --json printed no JSON")

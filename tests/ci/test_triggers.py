@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,21 +68,101 @@ def test_each_stack_gets_a_pr_and_a_deploy_trigger(plans: dict[str, Plan], stack
         assert (REPO / inputs["filename"]).is_file(), inputs["filename"]
 
 
+def email(stack: str, role: str) -> str:
+    return f"{stack}-{role}@acme-ml-{stack}.iam.gserviceaccount.com"
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_trigger_runs_as_the_stack_ci_deployer(plans: dict[str, Plan], stack: str) -> None:
+def test_pull_requests_build_as_pr_builder_and_only_merges_as_the_deployer(plans: dict[str, Plan], stack: str) -> None:
     plan = plans[stack]
-    deployer = f"projects/acme-ml-{stack}/serviceAccounts/{stack}-ci-deployer@acme-ml-{stack}.iam.gserviceaccount.com"
-    assert plan.of_type(TRIGGER), stack
-    for trigger in plan.of_type(TRIGGER):
-        assert trigger.inputs.get("serviceAccount") == deployer, (
-            f"{trigger.name} runs as {trigger.inputs.get('serviceAccount')}"
-        )
+    found = triggers(plan)
+    runs_as = {name: t.inputs.get("serviceAccount") for name, t in found.items()}
+    assert runs_as == {
+        f"acme-ml-{stack}-pr": f"projects/acme-ml-{stack}/serviceAccounts/{email(stack, 'pr-builder')}",
+        f"acme-ml-{stack}-deploy": f"projects/acme-ml-{stack}/serviceAccounts/{email(stack, 'ci-deployer')}",
+    }
     [component] = [r for r in plan.resources if r.type == "estaleiro:ci:CiTriggers"]
     assert {t.parent for t in plan.of_type(TRIGGER)} == {component.urn}
-    [account] = [
-        r for r in plan.of_type("gcp:serviceaccount/account:Account") if r.inputs["accountId"] == f"{stack}-ci-deployer"
+    accounts = {r.inputs["accountId"]: r.urn for r in plan.of_type("gcp:serviceaccount/account:Account")}
+    for name, role in ((f"acme-ml-{stack}-pr", "pr-builder"), (f"acme-ml-{stack}-deploy", "ci-deployer")):
+        assert accounts[f"{stack}-{role}"] in found[name].dependencies, f"{name} waits for its account"
+
+
+def grants_to(plan: Plan, member: str) -> list[tuple[str, str, str]]:
+    """(type, role, what it is on) of every IAM grant in the plan whose member (or members) is `member`."""
+    found = []
+    for resource in plan.resources:
+        if not re.search(r"iam(member|binding|policy)", resource.type, re.I):
+            continue
+        inputs = resource.inputs
+        if member in (inputs.get("member"), *inputs.get("members", ())) or member in str(inputs.get("policyData", "")):
+            on = inputs.get("secretId") or inputs.get("bucket") or inputs.get("repository") or inputs.get("project")
+            found.append((resource.type, inputs["role"], str(on)))
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_pull_request_build_can_reach_a_privileged_account(plans: dict[str, Plan], stack: str) -> None:
+    """pr-builder: no project role, acts as no account, no federated identity; three grants, each on one resource."""
+    plan = plans[stack]
+    member = f"serviceAccount:{email(stack, 'pr-builder')}"
+    assert sorted(grants_to(plan, member)) == [
+        ("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "roles/artifactregistry.reader",
+         f"acme-ml-{stack}-containers"),
+        ("gcp:secretmanager/secretIamMember:SecretIamMember", "roles/secretmanager.secretAccessor", "github-token"),
+        ("gcp:storage/bucketIAMMember:BucketIAMMember", "roles/storage.objectAdmin", f"acme-ml-{stack}-build-logs"),
+    ]  # fmt: skip
+    federated = [r for r in plan.resources if "workloadIdentityUser" in str(r.inputs.get("role"))]
+    assert all(r.inputs["serviceAccountId"].endswith(email(stack, "ci-deployer")) for r in federated)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_github_token_secret_is_declared_and_readable_by_the_ci_accounts_only(
+    plans: dict[str, Plan], stack: str
+) -> None:
+    plan = plans[stack]
+    [secret] = plan.of_type("gcp:secretmanager/secret:Secret")
+    assert (secret.inputs["secretId"], secret.inputs["project"]) == ("github-token", f"acme-ml-{stack}")
+    assert not plan.of_type("gcp:secretmanager/secretVersion:SecretVersion"), (
+        "the value is the bootstrap's, never state"
+    )
+    readers = {
+        (r.inputs["member"], r.inputs["role"])
+        for r in plan.of_type("gcp:secretmanager/secretIamMember:SecretIamMember")
+    }
+    assert readers == {
+        (f"serviceAccount:{email(stack, role)}", "roles/secretmanager.secretAccessor")
+        for role in ("pr-builder", "ci-deployer")
+    }
+    [api] = [
+        r for r in plan.of_type("gcp:projects/service:Service") if r.inputs["service"] == "secretmanager.googleapis.com"
     ]
-    assert all(account.urn in t.dependencies for t in plan.of_type(TRIGGER)), "the trigger waits for its account"
+    assert api.urn in secret.dependencies, "the secret waits for its API"
+
+
+def test_the_pr_check_passes_the_real_triggers_and_fails_a_deployer_pr_trigger(
+    plans: dict[str, Plan], tmp_path: Path
+) -> None:
+    """CKV_EST_8 judges the repository's own plans: both PR triggers pass; the same plan with the PR trigger
+    switched to the deployer fails."""
+    from tests.checkov.conftest import run_checkov
+
+    dev = plans["dev"]
+    deployer = f"projects/acme-ml-dev/serviceAccounts/{email('dev', 'ci-deployer')}"
+    switched = replace(
+        dev,
+        stack="switched",
+        resources=tuple(
+            replace(r, inputs={**r.inputs, "serviceAccount": deployer})
+            if r.inputs.get("name") == "acme-ml-dev-pr"
+            else r
+            for r in dev.resources
+        ),
+    )
+    verdicts = run_checkov({"dev": dev, "prod": plans["prod"], "switched": switched}, tmp_path)["CKV_EST_8"]
+    assert verdicts["passed"] == {("dev", "google_cloudbuild_trigger.acme_ml_dev_pr"),
+                                  ("prod", "google_cloudbuild_trigger.acme_ml_prod_pr")}  # fmt: skip
+    assert verdicts["failed"] == {("switched", "google_cloudbuild_trigger.acme_ml_dev_pr")}
 
 
 @pytest.mark.parametrize("stack", STACKS)

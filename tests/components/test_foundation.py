@@ -7,6 +7,7 @@ import re
 import pytest
 
 from components.apis import PEERING_APIS
+from components.artifact_registry import Repositories
 from components.service_accounts import RESOURCE_ROLES, Access
 from components.storage import LOG_WRITER, Buckets
 from estaleiro.config.environment import load_environment
@@ -43,7 +44,7 @@ def account(plan: Plan, role: str) -> str:
 def test_every_bucket_is_private_versioned_encrypted_logged_and_expires(plan: Plan) -> None:
     buckets = plan.of_type(BUCKET)
     assert {b.inputs["name"] for b in buckets} == {
-        f"acme-ml-{plan.stack}-{role}" for role in ("pipeline-root", "models", "access-logs")
+        f"acme-ml-{plan.stack}-{role}" for role in ("pipeline-root", "models", "access-logs", "build-logs")
     }
     for bucket in buckets:
         inputs = bucket.inputs
@@ -120,7 +121,7 @@ def test_no_basic_roles_and_no_service_account_keys(plan: Plan) -> None:
 
 def test_one_service_account_per_role_within_the_id_limit(plan: Plan) -> None:
     ids = {a.inputs["accountId"] for a in plan.of_type(ACCOUNT)}
-    assert ids == {f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer")}
+    assert ids == {f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer", "pr-builder")}
     assert all(6 <= len(i) <= 30 for i in ids)
 
 
@@ -131,7 +132,9 @@ def test_workloads_get_storage_and_images_only_on_their_own_resources(plan: Plan
         if r.type.startswith(("gcp:storage/", "gcp:artifactregistry/")) and r.inputs["member"] != LOG_WRITER
     }
     assert scoped == {
-        (account(plan, who), role, f"acme-ml-{plan.stack}-{resource}") for who, role, resource in RESOURCE_ROLES
+        (account(plan, who), role, f"acme-ml-{plan.stack}-{resource}")
+        for who, role, resource in RESOURCE_ROLES
+        if resource in (*Buckets.ROLES, *Repositories.ROLES)
     }
     for grant in plan.of_type(PROJECT_IAM):
         if grant.inputs["member"] != account(plan, "ci-deployer"):
@@ -144,9 +147,9 @@ def test_deployer_acts_only_as_the_platform_accounts(plan: Plan) -> None:
     assert not [r for r in plan.of_type(PROJECT_IAM) if r.inputs["role"] in impersonation]
     acts_as = [r for r in plan.of_type(ACCOUNT_IAM) if r.inputs["role"] == "roles/iam.serviceAccountUser"]
     assert {r.inputs["member"] for r in acts_as} == {account(plan, "ci-deployer")}
-    # The workload accounts it attaches to runs and endpoints, and itself: Cloud Build triggers run as it.
+    # The workload accounts it attaches to runs and endpoints, and the accounts Cloud Build triggers run as.
     assert sorted(r.inputs["serviceAccountId"].split("/")[-1].split("@")[0] for r in acts_as) == sorted(
-        f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer")
+        f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer", "pr-builder")
     )
 
 
@@ -239,7 +242,7 @@ def test_apis_are_enabled_kept_on_destroy_and_awaited(plan: Plan) -> None:
     urns = {s.urn for s in services}
     first = ("gcp:kms/keyRing:KeyRing", ACCOUNT, "gcp:projects/serviceIdentity:ServiceIdentity")
     awaiting = [r for r in plan.resources if r.type in first or r.type.startswith("gcp:iam/workloadIdentityPool:")]
-    assert len(awaiting) == 8
+    assert len(awaiting) == 9
     for resource in awaiting:
         assert urns <= set(resource.dependencies), resource.name
 
@@ -263,7 +266,7 @@ def test_a_grant_on_an_unknown_bucket_fails_naming_the_buckets() -> None:
     def program() -> None:
         Buckets("acme-ml-dev", env, "key", [grant], depends_on=[])
 
-    allowed = "pipeline-root, models, access-logs"
+    allowed = "pipeline-root, models, access-logs, build-logs"
     with pytest.raises(
         ValueError, match=rf"no bucket 'model' to grant roles/storage\.objectViewer on; bucket roles: {allowed}$"
     ):

@@ -39,6 +39,7 @@ def test_exports_resolve_to_realistic_values(program: Plan) -> None:
         "modelServing": "model-serving",
         "monitoring": "monitoring",
         "ciDeployer": "ci-deployer",
+        "prBuilder": "pr-builder",
     }.items():
         assert re.fullmatch(EMAIL.format(stack=stack, role=role), accounts[key]), key
     assert re.fullmatch(

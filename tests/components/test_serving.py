@@ -126,12 +126,13 @@ def test_deployment_waits_for_the_versions_and_the_endpoint(dev: Plan) -> None:
     assert needed <= set(deployment.dependencies)
 
 
-def test_ci_triggers_run_as_the_deployer_with_path_filters(dev: Plan) -> None:
+def test_ci_triggers_run_as_their_accounts_with_path_filters(dev: Plan) -> None:
     triggers = {t.inputs["name"]: t.inputs for t in dev.of_type("gcp:cloudbuild/trigger:Trigger")}
     assert set(triggers) == {"acme-ml-dev-pr", "acme-ml-dev-deploy"}
-    for inputs in triggers.values():
+    for name, role in (("acme-ml-dev-pr", "pr-builder"), ("acme-ml-dev-deploy", "ci-deployer")):
+        inputs = triggers[name]
         assert inputs["serviceAccount"] == (
-            "projects/acme-ml-dev/serviceAccounts/dev-ci-deployer@acme-ml-dev.iam.gserviceaccount.com"
+            f"projects/acme-ml-dev/serviceAccounts/dev-{role}@acme-ml-dev.iam.gserviceaccount.com"
         )
         assert "stacks/dev/**" in inputs["includedFiles"] and "stacks/prod/**" not in inputs["includedFiles"]
     assert triggers["acme-ml-dev-pr"]["github"]["pullRequest"]["branch"] == "^main$"

@@ -181,6 +181,7 @@ def test_a_prefix_google_refuses_in_bucket_names_names_every_bucket(tmp_path: Pa
         f"it starts with 'goog', which Google reserves {rule}"
         for bucket in (
             "goog-ml-dev-access-logs",
+            "goog-ml-dev-build-logs",
             "goog-ml-dev-models",
             "goog-ml-dev-pipeline-root",
             "goog-ml-pulumi-state",
