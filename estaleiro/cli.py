@@ -23,7 +23,7 @@ FORMATS = click.Choice(["text", "md", "json"])
 
 def exit_codes(*codes: str) -> str:
     """The --help epilog of a command: its own exit codes, then the one every command shares."""
-    lines = [*codes, "3  unexpected error, a bug (the message names the log file)"]
+    lines = sorted([*codes, "3  unexpected error, a bug (the message names the log file)"])
     return "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in lines)
 
 
