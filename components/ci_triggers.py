@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_gcp.cloudbuild as cloudbuild
 
+from estaleiro import layout
 from estaleiro.config.environment import Environment
 from estaleiro.naming import TRIGGERS, repository_id, state_bucket, trigger_name
-from estaleiro.stacks import SHARED
 
 if TYPE_CHECKING:
     import pulumi_gcp.serviceaccount as serviceaccount
@@ -31,7 +31,11 @@ PULUMI_VERSION = "3.272.0"  # images/ci/Dockerfile and the deploy workflow insta
 def watched_paths(stack: str) -> list[str]:
     """What a change must touch to concern this stack: `estaleiro stacks --changed-since`'s rule, except
     that any model card counts (a path filter cannot know which models the stack serves)."""
-    return [f"stacks/{stack}/**", "model_cards/**", *(p + "**" if p.endswith("/") else p for p in SHARED)]
+    return [
+        f"{layout.stack_folder(stack)}/**",
+        f"{layout.MODEL_CARDS}/**",
+        *(p + "**" if p.endswith("/") else p for p in layout.SHARED),
+    ]
 
 
 def substitutions(env: Environment) -> dict[str, str]:

@@ -34,12 +34,27 @@ def _writable(_ctx: click.Context, _param: click.Parameter, out: Path | None) ->
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def exit_codes(*codes: str) -> str:
+    """The --help epilog of a command: its own exit codes, then the one every command shares."""
+    lines = sorted([*codes, "3  unexpected error, a bug (the message names the log file)"])
+    return "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+OK_OR_BAD_INPUT = exit_codes("0  done", "2  bad input (nothing written)")
+CI = exit_codes("0  done", "1  GitHub failed", "2  bad input (arguments, no GITHUB_TOKEN, a repository or commit git cannot fetch)")
+EDITS = exit_codes("0  manifest written, PR text printed", "1  refused by a promotion rule", "2  bad input")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=exit_codes("0  ok", "1  violations or refused by policy", "2  bad input", "4  checkov missing"),
+)
+@click.version_option(package_name="estaleiro", prog_name="estaleiro")
 def cli() -> None:
     """Estaleiro: GitOps for MLOps on Google Cloud. Runs on the git repository you are in."""
 
 
-@cli.command()
+@cli.command(epilog=exit_codes("0  planned", "2  bad input"))
 @click.argument("stack")
 @click.option("--base", metavar="REF", help="Show what changes relative to this git ref.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
@@ -51,9 +66,14 @@ def plan(stack: str, base: str | None, fmt: str, out: Path | None) -> int:
     return run(repo_root(), stack, base, fmt, out)  # type: ignore[arg-type]
 
 
-@cli.command()
+@cli.command(epilog=exit_codes("0  pass", "1  violations", "2  bad input", "4  checkov missing (run scripts/install)"))
 @click.argument("stacks", nargs=-1)
-@click.option("--base", metavar="REF", help="Only the stacks a change since this git ref touches.")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Judge the change since the merge base with REF (CI: the target branch), and only the stacks it "
+    "touches; default: the working tree against HEAD, every stack.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "sarif"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), callback=_writable, help="Write here instead of stdout.")
 def check(stacks: tuple[str, ...], base: str | None, fmt: str, out: Path | None) -> int:
@@ -63,32 +83,85 @@ def check(stacks: tuple[str, ...], base: str | None, fmt: str, out: Path | None)
     return run(repo_root(), list(stacks), base, fmt, out)  # type: ignore[arg-type]
 
 
-@cli.command()
+@cli.command(epilog=EDITS)
 @click.argument("model")
 @click.argument("version")
 @click.option("--to", "to", required=True, metavar="STACK", help="Stack to promote into.")
-@click.option("--canary", type=int, metavar="PCT", help="Start the version at PCT % of traffic.")
+@click.option(
+    "--canary", type=int, metavar="PCT", help="Start at PCT % of traffic (default: the canary limit, else 100)."
+)
 @click.option("--artifact-uri", help="gs:// folder of the model artifact (new versions only).")
 @click.option("--image", help="Serving container image (new versions only).")
 def promote(model: str, version: str, to: str, canary: int | None, artifact_uri: str | None, image: str | None) -> int:
-    """Write the manifest change that promotes MODEL VERSION into a stack, for a pull request."""
-    from estaleiro.commands.promote import promote as run
+    """Write the manifest change that promotes MODEL VERSION into a stack, for a pull request.
 
-    return run(repo_root(), model, version, to, canary=canary, artifact_uri=artifact_uri, image=image)
+    Nothing is written unless every promotion rule passes the edit, as `estaleiro check` would.
+    """
+    from estaleiro.rollout.edit import deliver
+    from estaleiro.rollout.promotion import promotion
+
+    root = repo_root()
+    return deliver(root, promotion(root, model, version, to, canary=canary, artifact_uri=artifact_uri, image=image))
 
 
-@cli.command()
+@cli.command(epilog=EDITS)
 @click.argument("model")
 @click.argument("version")
-@click.option("--in", "stack", required=True, metavar="STACK", help="Stack whose canary completes.")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack whose rollout steps up.")
+@click.option("--to", "percent", required=True, type=int, metavar="PCT", help="The version's new share, 1 to 99.")
+def ramp(model: str, version: str, stack: str, percent: int) -> int:
+    """Give MODEL VERSION PCT % of traffic in a stack: the next rollout step, its own pull request.
+
+    Nothing is written unless every promotion rule passes the edit, as `estaleiro check` would.
+    """
+    from estaleiro.rollout.edit import deliver
+    from estaleiro.rollout.ramp import ramp as step
+
+    root = repo_root()
+    return deliver(root, step(root, model, version, stack, percent))
+
+
+@cli.command(epilog=EDITS)
+@click.argument("model")
+@click.argument("version")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack whose rollout completes.")
 def complete(model: str, version: str, stack: str) -> int:
-    """Move MODEL VERSION to 100 % of traffic in a stack and retire the other versions."""
-    from estaleiro.commands.promote import complete as run
+    """Move MODEL VERSION to 100 % of traffic in a stack and retire the other versions: the last step.
 
-    return run(repo_root(), model, version, stack)
+    Nothing is written unless every promotion rule passes the edit, as `estaleiro check` would.
+    """
+    from estaleiro.rollout.completion import completion
+    from estaleiro.rollout.edit import deliver
+
+    root = repo_root()
+    return deliver(root, completion(root, model, version, stack))
 
 
-@cli.command()
+@cli.command(
+    epilog=exit_codes(
+        "0  manifest written, PR text printed",
+        "1  refused by a promotion rule, or nothing to roll back to",
+        "2  bad input",
+    )
+)
+@click.argument("model")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack to roll back.")
+@click.option("--to", "to", metavar="VERSION", help="Version to move all traffic to (default: see above).")
+def rollback(model: str, stack: str, to: str | None) -> int:
+    """Move all of MODEL's traffic in a stack back: the on-call's one-command pull request.
+
+    The version that served most before the latest change of the manifest's traffic (git history)
+    takes 100 %, or --to VERSION; the other versions stay declared at 0 %. Prints the pull
+    request with the reason to fill in. Nothing is written unless every promotion rule passes.
+    """
+    from estaleiro.rollout.edit import deliver
+    from estaleiro.rollout.rollback import rollback as step
+
+    root = repo_root()
+    return deliver(root, step(root, model, stack, to))
+
+
+@cli.command(epilog=OK_OR_BAD_INPUT)
 @click.option("--changed-since", metavar="REF", help="Only stacks a change since this git ref touches.")
 def stacks(changed_since: str | None) -> int:
     """List stacks in deployment order (upstream first)."""
@@ -97,12 +170,12 @@ def stacks(changed_since: str | None) -> int:
     return run(repo_root(), changed_since)
 
 
-@cli.group()
+@cli.group(epilog=OK_OR_BAD_INPUT)
 def env() -> None:
     """Environments (stacks)."""
 
 
-@env.command("clone")
+@env.command("clone", epilog=exit_codes("0  stack written", "2  bad input (nothing written; never overwrites)"))
 @click.argument("src")
 @click.argument("dst")
 @click.option("--project", required=True, help="GCP project id of the new environment.")
@@ -116,12 +189,12 @@ def env_clone(src: str, dst: str, project: str, region: str | None, team: str | 
     return clone(repo_root(), src, dst, project=project, region=region, team=team, with_models=with_models)
 
 
-@cli.group()
+@cli.group(epilog=CI)
 def ci() -> None:
     """What the CI/CD configs run (cloudbuild/, .github/workflows/); GitHub token in GITHUB_TOKEN."""
 
 
-@ci.command("history")
+@ci.command("history", epilog=CI)
 @click.argument("repository", metavar="OWNER/NAME")
 @click.argument("commit")
 @click.option("--branch", help="Also fetch this branch, as origin/BRANCH.")
@@ -132,7 +205,7 @@ def ci_history(repository: str, commit: str, branch: str | None) -> int:
     return history(Path.cwd(), repository, commit, branch)
 
 
-@ci.command("stacks")
+@ci.command("stacks", epilog=CI)
 @click.option("--since", required=True, metavar="REF", help="The push's `before`; all zeros or unknown: every stack.")
 def ci_stacks(since: str) -> int:
     """Print the stacks a push deploys, upstream first, as a JSON list."""
@@ -141,7 +214,10 @@ def ci_stacks(since: str) -> int:
     return run(repo_root(), since)
 
 
-@ci.command("deploy")
+@ci.command(
+    "deploy",
+    epilog=exit_codes("0  deployed", "1  refused (a newer commit, no upstream deployment) or failed", "2  bad input"),
+)
 @click.argument("stack")
 @click.option("--base", required=True, metavar="REF", help="What the push is compared with: its `before` or parent.")
 @click.option("--repository", metavar="OWNER/NAME", help="GitHub repository to fetch --branch from before each look.")
@@ -159,7 +235,7 @@ def ci_deploy(
     return deploy(repo_root(), stack, base, repository, branch, Waiting(timeout, interval))
 
 
-@ci.command("comment")
+@ci.command("comment", epilog=CI)
 @click.argument("repository", metavar="OWNER/NAME")
 @click.argument("number", type=click.IntRange(min=1))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

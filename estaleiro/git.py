@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from estaleiro.errors import InvalidInput, Problem
@@ -18,10 +19,10 @@ class GitFailed(InvalidInput):
         super().__init__([Problem(self.command, "", "; ".join(stderr.split("\n")) or "failed")])
 
 
-def run_bytes(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    """`git ARGS` in `root`; its standard output, or `GitFailed`."""
+def run_bytes(root: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+    """`git ARGS` in `root` (with `env`, e.g. credentials, instead of ours); its standard output, or `GitFailed`."""
     try:
-        result = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, check=False)
+        result = subprocess.run(["git", *args], cwd=root, input=stdin, env=env, capture_output=True, check=False)
     except FileNotFoundError as err:
         raise GitFailed(args, "git is not installed (or not on PATH)") from err
     if result.returncode != 0:
@@ -29,9 +30,18 @@ def run_bytes(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def run(root: Path, *args: str) -> str:
+def run(root: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     """`git ARGS` in `root`, its output as text."""
-    return run_bytes(root, *args).decode("utf-8", errors="replace")
+    return run_bytes(root, *args, env=env).decode("utf-8", errors="replace")
+
+
+def succeeds(root: Path, *args: str) -> bool:
+    """Whether `git ARGS` exits 0: for the questions git answers with its exit code."""
+    try:
+        run_bytes(root, *args)
+        return True
+    except GitFailed:
+        return False
 
 
 def toplevel(start: Path) -> Path | None:

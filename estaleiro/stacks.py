@@ -9,8 +9,6 @@ from estaleiro import git, layout
 from estaleiro.config.environment import load_stack_config
 from estaleiro.errors import InvalidInput, Problem
 
-SHARED = layout.SHARED  # components/ci_triggers.py reads it from here until it imports layout
-
 
 def all_stacks(root: Path) -> list[str]:
     return layout.stack_names(root)

@@ -1,6 +1,7 @@
 """`estaleiro check [STACK ...] [--base REF]`: the one command a pull request runs.
 
-Manifests and model cards are validated, the repository's promotion rules applied, and
+Manifests and model cards are validated, the repository's promotion rules judge each stack
+against the base (the merge base with `--base`, else `HEAD`) in a worker process, and
 checkov judges each stack's plan (converted to a Terraform plan) plus the Dockerfiles, CI
 workflows and the whole tree for secrets. Exit 0 pass, 1 violations, 2 invalid input.
 """
@@ -8,7 +9,6 @@ workflows and the whole tree for secrets. Exit 0 pass, 1 violations, 2 invalid i
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from estaleiro.config.environment import Environment, load_environment
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.exceptions import load_exceptions
 from estaleiro.findings import Finding
+from estaleiro.gate.run import base_tree, judge
 from estaleiro.output import emit
 from estaleiro.plan.run import plan_trees
 from estaleiro.report import ReportFormat, as_findings, render
@@ -28,7 +29,7 @@ def check(root: Path, stacks: list[str], base: str | None, fmt: ReportFormat, ou
     exceptions = load_exceptions(root)
     names = stacks or (changed_stacks(root, base) if base else all_stacks(root))
     envs, problems = _load(root, names)
-    findings = [*_promotion_findings(root, envs), *_checkov_findings(root, envs)]
+    findings = [*_promotion_findings(root, envs, base), *_checkov_findings(root, envs)]
     findings = exceptions.apply(findings)
     emit(render([*as_findings(problems), *findings], fmt, names), out)
     if problems:
@@ -47,12 +48,10 @@ def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem
     return envs, problems
 
 
-def _promotion_findings(root: Path, envs: list[Environment]) -> list[Finding]:
-    """The rules of the repository being checked (its `policies/`), not of the installed package."""
-    sys.path.insert(0, str(root))
-    from policies.promotion import evaluate
-
-    return [finding for env in envs for finding in evaluate(env, root)]
+def _promotion_findings(root: Path, envs: list[Environment], base: str | None) -> list[Finding]:
+    """The rules of the repository being checked (its `policies/`), each stack against its base."""
+    with base_tree(root, base) as tree:
+        return judge(root, [env.name for env in envs], tree)
 
 
 def _checkov_findings(root: Path, envs: list[Environment]) -> list[Finding]:

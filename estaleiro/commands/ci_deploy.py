@@ -24,7 +24,8 @@ from typing import Any
 
 import click
 
-from estaleiro.commands.ci_history import branch_refspec, fetch, git
+from estaleiro import git, layout
+from estaleiro.commands.ci_history import branch_refspec, fetch
 from estaleiro.commands.ci_stacks import pushed_stacks
 from estaleiro.config.environment import load_stack_config
 from estaleiro.errors import EstaleiroError
@@ -75,12 +76,12 @@ def failed(history: list[Update], commit: str) -> bool:
 
 def includes(root: Path, newer: str, older: str) -> bool:
     """`older` is `newer` or one of its ancestors (False when git does not know `newer`)."""
-    return git(root, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+    return git.succeeds(root, "merge-base", "--is-ancestor", older, newer)
 
 
 def up(root: Path, stack: str) -> tuple[int, str]:
     """`pulumi up`, its output shown as it comes and returned."""
-    config = f"stacks/{stack}/Pulumi.{stack}.yaml"
+    config = layout.stack_file(stack)
     command = ["pulumi", "up", "--yes", "--non-interactive", "--stack", stack, "--config-file", config]
     lines: list[str] = []
     with subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
@@ -91,7 +92,7 @@ def up(root: Path, stack: str) -> tuple[int, str]:
 
 
 def deploy(root: Path, stack: str, base: str, repository: str | None, branch: str | None, waiting: Waiting) -> int:
-    commit = git(root, "rev-parse", "HEAD").stdout.strip()
+    commit = git.run(root, "rev-parse", "HEAD").strip()
     deadline = time.monotonic() + waiting.timeout
 
     def refresh() -> None:

@@ -11,27 +11,13 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
 from pathlib import Path
 
 import click
 
-from estaleiro.errors import EstaleiroError
+from estaleiro import git
 
 SERVER_URL = "https://github.com"
-
-
-class GitFailed(EstaleiroError):
-    """A git command failed: the command and git's own message, exit 1."""
-
-
-def git(
-    root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env, check=False)
-    if check and result.returncode != 0:
-        raise GitFailed(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result
 
 
 def fetch(root: Path, repository: str, *refspecs: str) -> None:
@@ -47,12 +33,12 @@ def fetch(root: Path, repository: str, *refspecs: str) -> None:
             GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}",
         )
     if not (root / ".git").exists():
-        git(root, "init", "-q")
+        git.run(root, "init", "-q")
     url = f"{server}/{repository}.git"
-    has_origin = git(root, "remote", "get-url", "origin", check=False).returncode == 0
-    git(root, "remote", "set-url" if has_origin else "add", "origin", url)
-    shallow = git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    git(root, "fetch", "--quiet", "--no-tags", *(["--unshallow"] if shallow else []), "origin", *refspecs, env=env)
+    has_origin = git.succeeds(root, "remote", "get-url", "origin")
+    git.run(root, "remote", "set-url" if has_origin else "add", "origin", url)
+    shallow = git.run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    git.run(root, "fetch", "--quiet", "--no-tags", *(["--unshallow"] if shallow else []), "origin", *refspecs, env=env)
 
 
 def branch_refspec(branch: str) -> str:
@@ -61,6 +47,6 @@ def branch_refspec(branch: str) -> str:
 
 def history(root: Path, repository: str, commit: str, branch: str | None) -> int:
     fetch(root, repository, commit, *([branch_refspec(branch)] if branch else []))
-    git(root, "reset", "--quiet", commit)  # HEAD and index at the built commit; the files are left untouched
+    git.run(root, "reset", "--quiet", commit)  # HEAD and index at the built commit; the files are left untouched
     click.echo(f"{repository}@{commit}: history fetched{f', origin/{branch}' if branch else ''}")
     return 0

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from estaleiro.commands.ci_history import git
+from estaleiro import git
 from estaleiro.stacks import all_stacks, changed_stacks, deployment_order
 
 
 def pushed_stacks(root: Path, before: str) -> list[str]:
     """Stacks changed since `before`, upstream first; every stack when `before` is no commit of this history."""
-    known = bool(before.strip("0")) and git(root, "cat-file", "-e", f"{before}^{{commit}}", check=False).returncode == 0
+    known = bool(before.strip("0")) and git.succeeds(root, "cat-file", "-e", f"{before}^{{commit}}")
     if not known:
         click.echo(f"{before!r} is no commit of this history (a first push or a force-push): every stack", err=True)
     return deployment_order(root, changed_stacks(root, before) if known else all_stacks(root))

@@ -81,7 +81,6 @@ def _check_arguments(root: Path, dst: str, project: str, region: str | None, tea
         raise InvalidInput(problems)
 
 
-
 def _rewrite(text: str, src: str, dst: str, old_project: str, project: str, region: str | None, team: str) -> str:
     yaml = YAML()
     yaml.preserve_quotes = True

@@ -69,7 +69,11 @@ class _DataLoader(yaml.SafeLoader):
 
 def read_document(path: Path, display: str) -> Document:
     """Read, decode and parse one file; every way it can be wrong is one `InvalidInput` line."""
-    text = _text(path, display)
+    return parse_document(_text(path, display), display)
+
+
+def parse_document(text: str, display: str) -> Document:
+    """Parse one data file's text (a file, or its content at a commit) as `read_document` does."""
     try:
         loader = _DataLoader(text)
         try:

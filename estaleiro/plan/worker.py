@@ -7,18 +7,17 @@ path), exactly what `pulumi up` would run there. Prints the plan JSON, or an err
 
 from __future__ import annotations
 
-import json
 import runpy
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from estaleiro import layout
 from estaleiro.config.environment import load_stack_config
 from estaleiro.config.validation import read_yaml
-from estaleiro.errors import EstaleiroError, InvalidInput
+from estaleiro.errors import InvalidInput
 from estaleiro.plan.engine import run_program
 from estaleiro.plan.model import Plan
+from estaleiro.workers import serve
 
 
 def plan_repository(root: Path, stack: str) -> Plan:
@@ -44,13 +43,7 @@ def plan_repository(root: Path, stack: str) -> Plan:
 def main(argv: list[str]) -> int:
     root, stack = Path(argv[0]).resolve(), argv[1]
     sys.path.insert(0, str(root))
-    try:
-        sys.stdout.write(plan_repository(root, stack).dumps())
-        return 0
-    except EstaleiroError as err:
-        problems = [asdict(p) for p in err.problems] if isinstance(err, InvalidInput) else []
-        json.dump({"error": {"message": str(err), "problems": problems}}, sys.stdout)
-        return err.exit_code
+    return serve(lambda: plan_repository(root, stack).dumps())
 
 
 if __name__ == "__main__":

@@ -1,25 +1,39 @@
-"""Promotion rules: each a plain function `(env, root) -> list[Finding]`, run by `estaleiro check`.
+"""Promotion rules: each a plain function `(base, head) -> list[Finding]`, the gate of every serving change.
 
-Invalid input (a split not summing to 100, an undeclared version) is caught when the
-manifest loads; these rules judge valid manifests against the evidence and the policy.
+`base` is the stack and its upstream at the base ref (the merge base with `main` in CI, `HEAD`
+for a local check and for the commands that edit manifests); `head` is the stack after the
+change. `estaleiro check` runs them on every pull request; `promote`, `ramp`, `complete` and
+`rollback` run them on their edit before writing it, so a command never writes what the
+check would fail. Invalid input (a split not summing to 100, an undeclared version) is
+caught when the files load; these rules judge valid manifests against evidence and policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from estaleiro.config.environment import Environment
 from estaleiro.findings import Finding
+from estaleiro.gate.base import Base
 from policies.promotion.artifact_buckets import artifact_buckets
+from policies.promotion.canary_limit import canary_limit
 from policies.promotion.card_metrics import card_metrics
+from policies.promotion.immutable_versions import immutable_versions
 from policies.promotion.owners import owners
 from policies.promotion.pinned_images import pinned_images
-from policies.promotion.promoted_from_upstream import promoted_from_upstream
+from policies.promotion.upstream_first import upstream_first
 
-Rule = Callable[[Environment, Path], list[Finding]]
-RULES: tuple[Rule, ...] = (card_metrics, promoted_from_upstream, pinned_images, artifact_buckets, owners)
+Rule = Callable[[Base, Environment], list[Finding]]
+RULES: tuple[Rule, ...] = (
+    canary_limit,
+    upstream_first,
+    immutable_versions,
+    card_metrics,
+    pinned_images,
+    artifact_buckets,
+    owners,
+)
 
 
-def evaluate(env: Environment, root: Path) -> list[Finding]:
-    return [finding for rule in RULES for finding in rule(env, root)]
+def evaluate(base: Base, head: Environment) -> list[Finding]:
+    return [finding for rule in RULES for finding in rule(base, head)]

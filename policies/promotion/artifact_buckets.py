@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from estaleiro.config.environment import Environment
 from estaleiro.findings import Finding
+from estaleiro.gate.base import Base
 from estaleiro.naming import models_bucket
 from policies.promotion.finding import violation
 
@@ -14,7 +13,7 @@ def bucket_of(uri: str) -> str:
     return uri.removeprefix("gs://").split("/", 1)[0]
 
 
-def artifact_buckets(env: Environment, _root: Path) -> list[Finding]:
+def artifact_buckets(_base: Base, env: Environment) -> list[Finding]:
     allowed = {models_bucket(env.config, env.name)} | {bucket_of(b) for b in env.config.allowed_artifact_buckets}
     return [
         violation(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from estaleiro.config.environment import Environment
 from estaleiro.findings import Finding
+from estaleiro.gate.base import Base
 from policies.promotion.finding import violation
 
 
-def owners(env: Environment, _root: Path) -> list[Finding]:
+def owners(_base: Base, env: Environment) -> list[Finding]:
     findings = []
     for model in env.models:
         for version, card in model.cards.items():

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from estaleiro.config.environment import Environment
 from estaleiro.config.manifest import DIGEST_PIN
 from estaleiro.findings import Finding
+from estaleiro.gate.base import Base
 from policies.promotion.finding import violation
 
 
-def pinned_images(env: Environment, _root: Path) -> list[Finding]:
+def pinned_images(_base: Base, env: Environment) -> list[Finding]:
     if env.config.promotion.from_stack is None:
         return []
     return [

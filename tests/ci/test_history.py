@@ -90,7 +90,7 @@ def test_the_token_is_sent_but_never_shown_or_kept(http_github: str, tmp_path: P
     workspace.mkdir()
     result = run(workspace, http_github, "acme/private", "0" * 40, token="t0ken-s3cret")
     basic = base64.b64encode(b"x-access-token:t0ken-s3cret").decode()
-    assert result.returncode == 1 and result.stderr.startswith("git fetch") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith("git fetch") and "Traceback" not in result.stderr
     assert Refusing.authorizations and set(Refusing.authorizations) == {f"basic {basic}"}
     assert "t0ken" not in result.stderr + result.stdout and basic not in result.stderr + result.stdout
     assert basic not in (workspace / ".git/config").read_text()

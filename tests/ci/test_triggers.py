@@ -13,7 +13,7 @@ import yaml
 from components.ci_triggers import PULUMI_VERSION, watched_paths
 from estaleiro.plan.model import Plan, PlannedResource
 from estaleiro.plan.run import plan_trees
-from estaleiro.stacks import SHARED
+from estaleiro.layout import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
 TRIGGER = "gcp:cloudbuild/trigger:Trigger"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from estaleiro.promotion.split import with_share
+from estaleiro.rollout.split import with_share
 
 
 @pytest.mark.parametrize(

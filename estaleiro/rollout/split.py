@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 def with_share(split: Mapping[str, int], version: str, percent: int) -> dict[str, int]:
@@ -23,3 +23,8 @@ def with_share(split: Mapping[str, int], version: str, percent: int) -> dict[str
     for v in sorted(exact, key=lambda v: (shares[v] - exact[v], v))[:leftover]:
         shares[v] += 1
     return {**shares, version: percent}
+
+
+def by_number(versions: Iterable[str]) -> list[str]:
+    """Versions oldest first: v9 before v10."""
+    return sorted(versions, key=lambda v: int(v[1:]))

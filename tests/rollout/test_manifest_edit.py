@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ruamel.yaml.comments import CommentedMap
 
-from estaleiro.promotion import manifest_edit
+from estaleiro.rollout import manifest_edit
 
 MANIFEST = """\
 # yaml-language-server: $schema=../../../estaleiro/schemas/model-manifest.schema.json

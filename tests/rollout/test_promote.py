@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import commit_all
-from tests.promotion.edits import Cli, add_card, edit, manifest, snapshot
+from tests.rollout.edits import Cli, add_card, edit, manifest, snapshot
 
 PROD = "stacks/prod/models/churn.yaml"
 DEV = "stacks/dev/models/churn.yaml"
@@ -19,6 +16,10 @@ V7_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
     "5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a"
 )
 
+WHY = (
+    "v7 starts at 10 % of traffic: the canary limit set by `estaleiro:promotion.canaryLimitPercent` in "
+    "stacks/prod/Pulumi.prod.yaml."
+)
 PROMOTION_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
@@ -35,6 +36,8 @@ PROMOTION_OUTPUT = f"""\
 +  v6: 90
 +  v7: 10
 
+{WHY}
+
 Suggested pull request title:
 
 Promote churn v7 to prod (10 % canary)
@@ -43,6 +46,8 @@ Suggested pull request body:
 
 **Model** `churn` · **version** `v7` · **stack** `prod`
 
+{WHY}
+
 ### Traffic
 
 | version | before | after |
@@ -50,11 +55,16 @@ Suggested pull request body:
 | v6 | 100 % | 90 % |
 | v7 | - | 10 % |
 
+### Uploaded: `v7`
+
+- artifact: `gs://acme-ml-dev-models/churn/v7/`
+- image: `{V7_IMAGE}`
+
 ### Evidence: `model_cards/churn/v7.yaml`
 
 v7 (2026-11-02): Retrained on data to 2026-10-15 with plan-change events as features.
 
-| metric | v7 | v6 (serving) | threshold |
+| metric | v7 | v6 (serving 100 %) | threshold |
 |---|---:|---:|---|
 | auc | 0.874 | 0.861 | >= 0.8 |
 | log_loss | 0.371 | 0.392 | <= 0.45 |
@@ -63,8 +73,9 @@ v7 (2026-11-02): Retrained on data to 2026-10-15 with plan-change events as feat
 
 ### Rollback
 
-`git revert <this commit>` (the merge commit of this pull request), opened as a pull request
-like this one: merging it restores the traffic in the *before* column.
+`estaleiro rollback churn --in prod` moves all traffic back to the version that
+served most before this change; `git revert` of this pull request's merge commit restores the
+*before* column exactly. Either is a pull request like this one.
 """
 
 COMMENTED_PROD = f"""\
@@ -130,10 +141,16 @@ def test_a_canary_exactly_at_the_limit_is_allowed(repo: Path, cli: Cli) -> None:
 
 def test_the_manifests_canary_limit_overrides_the_stacks(repo: Path, cli: Cli) -> None:
     edit(repo, PROD, "traffic:", "canaryLimitPercent: 3\ntraffic:")
+    commit_all(repo, "a stricter limit for churn in prod")
     code, _, err = cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "10")
-    assert (code, err) == (1, "churn v7 would start at 10 % in prod; the canary limit is 3 %\n")
-    assert cli(repo, "promote", "churn", "v7", "--to", "prod")[0] == 0
-    assert manifest(repo, "prod")["traffic"] == {"v6": 97, "v7": 3}
+    assert (code, err) == (
+        1,
+        f"promotion/canary-limit {PROD} [churn/v7]: v7 starts serving in prod at 10 %, above the canary limit of 3 % "
+        f"(`canaryLimitPercent` in {PROD}): start at 3 % or less, then `estaleiro ramp`\n",
+    )
+    code, out, _ = cli(repo, "promote", "churn", "v7", "--to", "prod")
+    assert code == 0 and manifest(repo, "prod")["traffic"] == {"v6": 97, "v7": 3}
+    assert f"\nv7 starts at 3 % of traffic: the canary limit set by `canaryLimitPercent` in {PROD}.\n" in out
 
 
 def test_promote_to_dev_adds_a_canary_with_default_artifact_and_image(repo: Path, cli: Cli) -> None:
@@ -149,7 +166,8 @@ def test_promote_to_dev_adds_a_canary_with_default_artifact_and_image(repo: Path
     }
     assert "Promote churn v8 to dev (20 % canary)" in out
     assert "| v6 | 90 % | 72 % |\n| v7 | 10 % | 8 % |\n| v8 | - | 20 % |" in out
-    assert "| metric | v8 | v6 (serving) | threshold |" in out
+    assert "| metric | v8 | v6 (serving 90 %) | v7 (serving 10 %) | threshold |" in out
+    assert "\nv8 starts at 20 % of traffic, as asked (--canary); dev sets no canary limit.\n" in out
 
 
 def test_the_default_image_is_the_newest_versions_not_the_last_listed(repo: Path, cli: Cli) -> None:
@@ -166,10 +184,12 @@ def test_promote_to_dev_without_canary_takes_all_traffic_from_given_artifact_and
     add_card(repo, "v8")
     image = "europe-docker.pkg.dev/acme/serving/churn:2026-11-20"
     uri = "gs://acme-ml-dev-models/churn/v8-retrain/"
-    assert cli(repo, "promote", "churn", "v8", "--to", "dev", "--image", image, "--artifact-uri", uri)[0] == 0
+    code, out, _ = cli(repo, "promote", "churn", "v8", "--to", "dev", "--image", image, "--artifact-uri", uri)
+    assert code == 0
     data = manifest(repo, "dev")
     assert data["traffic"] == {"v8": 100} and list(data["versions"]) == ["v8"]
     assert data["versions"]["v8"] == {"artifactUri": uri, "image": image, "card": "model_cards/churn/v8.yaml"}
+    assert "\nv8 takes all traffic: dev sets no canary limit for churn.\n" in out
 
 
 def test_a_dev_manifest_limit_sets_the_default_canary(repo: Path, cli: Cli) -> None:
@@ -194,7 +214,8 @@ def test_first_promotion_of_a_model_into_prod_starts_from_the_dev_manifest(repo:
     assert data["traffic"] == {"v7": 100} and list(data["versions"]) == ["v7"]
     assert data["owners"] == manifest(repo, "dev")["owners"]
     assert out.startswith(f"--- /dev/null\n+++ b/{PROD}\n")
-    assert "Promote churn v7 to prod (all traffic)" in out and "(serving)" not in out
+    assert "Promote churn v7 to prod (all traffic)" in out and "(serving" not in out
+    assert "\nv7 takes all traffic: churn is new to prod, so there is nothing to run a canary beside.\n" in out
 
 
 def test_complete_moves_the_canary_to_all_traffic_and_retires_the_rest(repo: Path, cli: Cli) -> None:
@@ -205,62 +226,7 @@ def test_complete_moves_the_canary_to_all_traffic_and_retires_the_rest(repo: Pat
     assert (repo / DEV).read_text() == before.replace(v6, "").replace("  v6: 90\n  v7: 10\n", "  v7: 100\n")
     assert "Complete churn v7 in dev (all traffic)" in out
     assert "| v6 | 90 % | - |\n| v7 | 10 % | 100 % |" in out
-
-
-def unpinned_in_dev(repo: Path) -> None:
-    edit(repo, DEV, V7_IMAGE, "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1:v7")
-
-
-def v8_declared_in_dev_at_zero(repo: Path) -> None:
-    block = "  v8:\n    artifactUri: gs://acme-ml-dev-models/churn/v8/\n    image: x.io/p/i:1\n"
-    edit(repo, DEV, "traffic:\n", block + "    card: model_cards/churn/v8.yaml\ntraffic:\n")
-    edit(repo, DEV, "  v7: 10\n", "  v7: 10\n  v8: 0\n")
-
-
-def card_of_another_version(repo: Path) -> None:
-    (repo / "model_cards/churn/v8.yaml").write_text((repo / "model_cards/churn/v7.yaml").read_text())
-
-
-def split_not_100(repo: Path) -> None:
-    edit(repo, PROD, "  v6: 100", "  v6: 90")
-
-
-def nothing(repo: Path) -> None:
-    pass
-
-
-@pytest.mark.parametrize(
-    ("prepare", "args", "code", "message"),
-    [
-        (nothing, ["promote", "churn", "v8", "--to", "prod"], 1, "churn v8 is not serving in dev (traffic > 0)"),
-        (v8_declared_in_dev_at_zero, ["promote", "churn", "v8", "--to", "prod"], 1, "churn v8 is not serving in dev"),
-        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "50"], 1, "the canary limit is 10 %"),
-        (unpinned_in_dev, ["promote", "churn", "v7", "--to", "prod"], 1, "must be pinned by @sha256:<digest>"),
-        (nothing, ["promote", "churn", "v6", "--to", "prod"], 2, f"{PROD}: versions.v6: already declared"),
-        (nothing, ["promote", "churn", "v9", "--to", "dev"], 2, "model_cards/churn/v9.yaml: no model card for"),
-        (card_of_another_version, ["promote", "churn", "v8", "--to", "dev"], 2, "card is for churn v7, not churn v8"),
-        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "100"], 2, "--canary: 100 is not a"),
-        (nothing, ["promote", "churn", "v7", "--to", "prod", "--canary", "0"], 2, "--canary: 0 is not a percentage"),
-        (nothing, ["promote", "churn", "V7", "--to", "prod"], 2, "VERSION: version 'V7' is not a model version"),
-        (nothing, ["promote", "churn", "v7", "--to", "staging"], 2, "stacks/staging: no such stack"),
-        (nothing, ["promote", "churn", "v7", "--to", "prod", "--image", "x.io/y:z"], 2, "prod takes versions as dev"),
-        (nothing, ["promote", "fraud", "v7", "--to", "dev"], 2, "model_cards/fraud/v7.yaml: no model card"),
-        (split_not_100, ["promote", "churn", "v7", "--to", "prod"], 2, "traffic split sums to 90, must be 100"),
-        (nothing, ["complete", "churn", "v9", "--in", "dev"], 2, "v9 is not declared; declared: v6, v7"),
-        (nothing, ["complete", "churn", "v6", "--in", "prod"], 2, "v6 is the only version"),
-        (nothing, ["complete", "fraud", "v1", "--in", "prod"], 2, f"{PROD.replace('churn', 'fraud')}: prod does not"),
-    ],
-)
-def test_refusals_and_bad_input_write_nothing(
-    repo: Path, cli: Cli, prepare: Callable[[Path], None], args: list[str], code: int, message: str
-) -> None:
-    add_card(repo, "v8")
-    prepare(repo)
-    before = snapshot(repo)
-    result, out, err = cli(repo, *args)
-    assert (result, out) == (code, "")
-    assert message in err and err.count("\n") == 1
-    assert snapshot(repo) == before
+    assert "\nLast step of the rollout: v7 takes all traffic in dev; retired: v6.\n" in out
 
 
 def test_a_model_new_to_dev_needs_its_first_manifest_by_hand(repo: Path, cli: Cli) -> None:

@@ -1,0 +1,59 @@
+"""The base of a change: the repository at the base ref, as one stack's rules see it.
+
+In CI the base is the merge base with the target branch (`check --base origin/main`);
+locally, and for the commands that edit manifests, it is `HEAD`. It is read from a copy of
+that commit's tree (`git archive`) by the same loader as the working tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from estaleiro import layout
+from estaleiro.config.environment import Environment, Model, load_environment
+from estaleiro.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class BaseTree:
+    """A base ref and where its files were extracted; no path when the repository has no commit yet."""
+
+    ref: str
+    path: Path | None
+
+    def environment(self, stack: str | None) -> Environment | None:
+        """`stack` as it was at the ref; None when it did not exist there (a stack the change adds)."""
+        if stack is None or self.path is None or not (self.path / layout.stack_folder(stack)).is_dir():
+            return None
+        try:
+            return load_environment(self.path, stack)
+        except InvalidInput as err:
+            raise InvalidInput([replace(p, file=f"{self.ref}:{p.file}") for p in err.problems]) from None
+
+    def text(self, relative: str) -> str:
+        """A file as it was at the ref (one the tree's environments were loaded from)."""
+        if self.path is None:
+            raise FileNotFoundError(f"{relative}: the repository has no commit yet")
+        return (self.path / relative).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Base:
+    """One stack and its upstream (the stack its `estaleiro:promotion.from` names) at the base ref."""
+
+    ref: str
+    stack: Environment | None  # None: the change adds this stack (`env clone`)
+    upstream: Environment | None  # None: no upstream, or it did not exist at the ref
+
+    def model(self, name: str) -> Model | None:
+        return self.stack.model(name) if self.stack else None
+
+    def upstream_model(self, name: str) -> Model | None:
+        return self.upstream.model(name) if self.upstream else None
+
+
+def load_base(tree: BaseTree, head: Environment) -> Base:
+    """The base `head` is judged against; its upstream is the one `head` names, as it was at the ref."""
+    upstream = head.config.promotion.from_stack
+    return Base(tree.ref, tree.environment(head.name), tree.environment(upstream))

@@ -1,1 +1,0 @@
-"""Promotion: the manifest edits a pull request carries, and the arithmetic of traffic splits."""
