@@ -8,14 +8,12 @@ checkov scans `check` runs (plans and repository files, side by side), timed on 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from estaleiro.checkov.runner import scan
+from estaleiro.checkov.runner import StackPlan, scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.plan.run import plan_trees
 from estaleiro.stacks import all_stacks
@@ -26,14 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def checkov_seconds() -> float:
     stacks = all_stacks(ROOT)
     plans = plan_trees([(ROOT, s) for s in stacks])
-    with tempfile.TemporaryDirectory() as scratch:
-        files = {}
-        for stack, plan in zip(stacks, plans, strict=True):
-            Path(scratch, f"{stack}.json").write_text(json.dumps(to_terraform_plan(plan)))
-            files[f"{stack}.json"] = stack
-        start = time.perf_counter()
-        scan(ROOT, Path(scratch), files)
-        return time.perf_counter() - start
+    exported = [StackPlan(s, s, to_terraform_plan(plan)) for s, plan in zip(stacks, plans, strict=True)]
+    start = time.perf_counter()
+    scan(ROOT, exported)
+    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -41,7 +41,9 @@ def exit_codes(*codes: str) -> str:
 
 
 OK_OR_BAD_INPUT = exit_codes("0  done", "2  bad input (nothing written)")
-CI = exit_codes("0  done", "1  GitHub failed", "2  bad input (arguments, no GITHUB_TOKEN, a repository or commit git cannot fetch)")
+CI = exit_codes(
+    "0  done", "1  GitHub failed", "2  bad input (arguments, no GITHUB_TOKEN, a repository or commit git cannot fetch)"
+)
 EDITS = exit_codes("0  manifest written, PR text printed", "1  refused by a promotion rule", "2  bad input")
 
 

@@ -1,4 +1,4 @@
-"""A finding: one rule that failed (or was deliberately suppressed) somewhere in the repo.
+"""A finding: one rule that failed (or was deliberately waived) somewhere in the repo.
 
 Every checker (schema validation, promotion rules, checkov) reports in this one shape so
 that `estaleiro check` renders a single report in text, markdown, JSON or SARIF.
@@ -18,10 +18,35 @@ class Finding:
     rule: str  # rule id, e.g. "CKV_GCP_62", "CKV_EST_3", "promotion/card-metrics"
     message: str  # what is wrong and, where possible, how to fix it
     source: Source
-    resource: str = ""  # resource address or model/version the finding is about
-    suppressed_reason: str = ""  # non-empty: a deliberate, documented exception
+    resource: str = ""  # what the rule names: checkov's resource address, or model/version
+    waived_reason: str = ""  # non-empty: waived in policies/waivers.yaml, for this reason
     line: int = 0  # 1-based line in `file`, when known
+    pulumi_name: str = ""  # a planned resource as the program names it (what to grep for) ...
+    urn: str = ""  # ... and its Pulumi URN
 
     @property
-    def suppressed(self) -> bool:
-        return bool(self.suppressed_reason)
+    def waived(self) -> bool:
+        return bool(self.waived_reason)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What checkov judged in one target (a stack's plan, or the repository's files), counted as its summary counts.
+
+    `failures` are the failed checks as findings; waivers mark some of them, so failed and
+    waived are counted from them. checkov's own skips (`checkov:skip` comments) count as waived.
+    """
+
+    target: str
+    resources: int
+    passed: int
+    skipped: int
+    failures: tuple[Finding, ...]
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for f in self.failures if not f.waived)
+
+    @property
+    def waived(self) -> int:
+        return self.skipped + sum(1 for f in self.failures if f.waived)

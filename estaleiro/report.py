@@ -1,4 +1,9 @@
-"""One report for `estaleiro check`: invalid input, promotion rules and checkov, in four formats."""
+"""One report for `estaleiro check`: invalid input, promotion rules and checkov, in four formats.
+
+Every format says what was judged (per stack: resources, and checks passed, failed and waived,
+as checkov's summary counts them) and names a planned resource as the program does: its
+Pulumi name and URN beside checkov's address, so that a user can grep for it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from estaleiro.errors import Problem
-from estaleiro.findings import Finding
+from estaleiro.findings import Finding, Judged
+from estaleiro.waivers import WAIVERS_FILE
 
 ReportFormat = Literal["text", "md", "json", "sarif"]
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -23,98 +29,122 @@ def as_findings(problems: Sequence[Problem]) -> list[Finding]:
     ]
 
 
-def render(findings: Sequence[Finding], fmt: ReportFormat, checked: Sequence[str]) -> str:
+def render(findings: Sequence[Finding], fmt: ReportFormat, checked: Sequence[str], judged: Sequence[Judged]) -> str:
     ordered = sorted(findings)
     if fmt == "json":
-        return json.dumps(_json(ordered, checked), indent=2, sort_keys=True) + "\n"
+        return json.dumps(_json(ordered, checked, judged), indent=2, sort_keys=True) + "\n"
     if fmt == "sarif":
-        return json.dumps(_sarif(ordered), indent=2, sort_keys=True) + "\n"
+        return json.dumps(_sarif(ordered, judged), indent=2, sort_keys=True) + "\n"
     if fmt == "md":
-        return _markdown(ordered, checked)
-    return _text(ordered, checked)
+        return _markdown(ordered, checked, judged)
+    return _text(ordered, checked, judged)
 
 
 def headline(findings: Sequence[Finding], checked: Sequence[str]) -> str:
-    failing = sum(1 for f in findings if not f.suppressed)
-    suppressed = len(findings) - failing
+    failing = sum(1 for f in findings if not f.waived)
+    waived = len(findings) - failing
     verdict = "PASS" if failing == 0 else "FAIL"
-    return (
-        f"{verdict}: {failing} violation(s), {suppressed} documented exception(s) in {', '.join(checked) or 'nothing'}"
-    )
+    return f"{verdict}: {failing} violation(s), {waived} waived in {', '.join(checked) or 'nothing'}"
 
 
-def _text(findings: Sequence[Finding], checked: Sequence[str]) -> str:
-    """Violations first, then exceptions, each reason written once under its rule."""
+def _counts(j: Judged) -> dict[str, Any]:
+    return {"target": j.target, "resources": j.resources, "passed": j.passed, "failed": j.failed, "waived": j.waived}
+
+
+def _text(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[Judged]) -> str:
+    """What was judged, then violations, then waived findings, each waiver's reason written once."""
     lines = [headline(findings, checked)]
-    ordered = [f for f in findings if not f.suppressed] + [f for f in findings if f.suppressed]
-    for f in ordered:
-        tag = "EXCEPTION" if f.suppressed else "VIOLATION"
+    if judged:
+        lines.append("checkov judged:")
+        lines += [
+            f"  {j.target}: {j.resources} resources; {j.passed} passed, {j.failed} failed, {j.waived} waived"
+            for j in judged
+        ]
+    for f in [f for f in findings if not f.waived] + [f for f in findings if f.waived]:
+        tag = "WAIVED" if f.waived else "VIOLATION"
         file = f"{f.file}:{f.line}" if f.line else f.file
         where = f"{file} [{f.resource}]" if f.resource else file
         lines.append(f"{tag} {f.rule} {where}: {f.message}")
-    reasons = sorted({(f.rule, f.suppressed_reason) for f in findings if f.suppressed})
+        if f.urn:
+            lines.append(f"  Pulumi resource {f.pulumi_name}: {f.urn}")
+    reasons = sorted({(f.rule, f.waived_reason) for f in findings if f.waived})
     if reasons:
-        lines.append("Why the exceptions are accepted (policies/exceptions.yaml):")
+        lines.append(f"Why the waivers are accepted ({WAIVERS_FILE}):")
         lines.extend(f"  {rule}: {reason}" for rule, reason in reasons)
     return "\n".join(lines) + "\n"
 
 
-def _markdown(findings: Sequence[Finding], checked: Sequence[str]) -> str:
+def _markdown(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[Judged]) -> str:
     lines = [f"### Estaleiro check: {headline(findings, checked)}", ""]
-    violations = [f for f in findings if not f.suppressed]
-    exceptions = [f for f in findings if f.suppressed]
+    if judged:
+        lines += ["| checkov judged | resources | passed | failed | waived |", "|---|--:|--:|--:|--:|"]
+        lines += [f"| {j.target} | {j.resources} | {j.passed} | {j.failed} | {j.waived} |" for j in judged]
+        lines.append("")
+    violations = [f for f in findings if not f.waived]
+    waived = [f for f in findings if f.waived]
     if violations:
         lines += ["| rule | file | resource | problem |", "|---|---|---|---|"]
-        lines += [f"| `{f.rule}` | `{f.file}` | {_cell(f.resource)} | {_cell(f.message)} |" for f in violations]
+        lines += [f"| `{f.rule}` | `{f.file}` | {_resource_cell(f)} | {_cell(f.message)} |" for f in violations]
         lines.append("")
-    if exceptions:
+    if waived:
         lines += [
-            "<details><summary>Documented exceptions</summary>",
+            f"<details><summary>Waived findings ({WAIVERS_FILE})</summary>",
             "",
             "| rule | resource | reason |",
             "|---|---|---|",
         ]
-        lines += [f"| `{f.rule}` | {_cell(f.resource)} | {_cell(f.suppressed_reason)} |" for f in exceptions]
+        lines += [f"| `{f.rule}` | {_resource_cell(f)} | {_cell(f.waived_reason)} |" for f in waived]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _resource_cell(finding: Finding) -> str:
+    if not finding.urn:
+        return _cell(finding.resource)
+    return f"`{finding.pulumi_name}` ({_cell(finding.resource)})<br>`{_cell(finding.urn)}`"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ") or "-"
 
 
-def _json(findings: Sequence[Finding], checked: Sequence[str]) -> dict[str, Any]:
+def _json(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[Judged]) -> dict[str, Any]:
     return {
         "checked": list(checked),
-        "passed": all(f.suppressed for f in findings),
+        "passed": all(f.waived for f in findings),
+        "judged": [_counts(j) for j in judged],
         "findings": [
             {
                 "file": f.file,
+                "line": f.line,
                 "rule": f.rule,
                 "message": f.message,
                 "source": f.source,
                 "resource": f.resource,
-                "suppressed": f.suppressed,
-                "reason": f.suppressed_reason,
+                "pulumi_name": f.pulumi_name,
+                "urn": f.urn,
+                "waived": f.waived,
+                "reason": f.waived_reason,
             }
             for f in findings
         ],
     }
 
 
-def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+def _sarif(findings: Sequence[Finding], judged: Sequence[Judged]) -> dict[str, Any]:
     rules = sorted({f.rule for f in findings})
     results = []
     for f in findings:
+        subject = f"{f.pulumi_name} ({f.resource})" if f.urn else f.resource
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": rules.index(f.rule),
             "level": "error",
-            "message": {"text": f"{f.resource}: {f.message}" if f.resource else f.message},
-            "locations": [{"physicalLocation": _location(f)}],
+            "message": {"text": f"{subject}: {f.message}" if subject else f.message},
+            "locations": [_location(f)],
         }
-        if f.suppressed:
-            result["suppressions"] = [{"kind": "external", "justification": f.suppressed_reason}]
+        if f.waived:
+            result["suppressions"] = [{"kind": "external", "justification": f.waived_reason}]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
@@ -129,13 +159,19 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                     }
                 },
                 "results": results,
+                "properties": {"judged": [_counts(j) for j in judged]},
             }
         ],
     }
 
 
 def _location(finding: Finding) -> dict[str, Any]:
-    location: dict[str, Any] = {"artifactLocation": {"uri": finding.file}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file}}
     if finding.line:
-        location["region"] = {"startLine": finding.line}
+        physical["region"] = {"startLine": finding.line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if finding.urn:
+        location["logicalLocations"] = [
+            {"name": finding.pulumi_name, "fullyQualifiedName": finding.urn, "kind": "resource"}
+        ]
     return location

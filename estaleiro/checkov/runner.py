@@ -4,6 +4,7 @@ Two scans, run side by side: the stacks' plans (framework `terraform_plan`), and
 repository's files (Dockerfiles, GitHub Actions workflows, secrets). checkov has no
 framework for Cloud Build configs; `tests/ci` checks those. A plan scan that judged no
 resource is an error, never a pass: checkov reports zero findings for a file it could not read.
+What was judged is counted as checkov's summary counts it: per stack, and per file framework.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from estaleiro.checkov.tfplan import TerraformPlan
 from estaleiro.errors import EstaleiroError, MissingTool
-from estaleiro.findings import Finding
+from estaleiro.findings import Finding, Judged
 
 CHECKOV = ".tools/checkov/bin/checkov"
 OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
@@ -75,41 +79,87 @@ def reports(process: subprocess.Popen[str]) -> list[dict[str, Any]]:
     return [r for r in (parsed if isinstance(parsed, list) else [parsed]) if isinstance(r, dict) and "results" in r]
 
 
-def findings_of(report: Mapping[str, Any], file_of: Mapping[str, str] | None = None) -> list[Finding]:
-    """Failed checks of one report; `file_of` maps checkov's file path to the repository file it stands for."""
-    found = []
-    for check in report["results"].get("failed_checks", []):
-        path = check["file_path"].lstrip("/")
-        found.append(
-            Finding(
-                file=(file_of or {}).get(path, path),
-                rule=check["check_id"],
-                message=check["check_name"],
-                source="checkov",
-                resource=check["resource"],
-            )
-        )
-    return found
+@dataclass(frozen=True)
+class StackPlan:
+    """One stack's plan for checkov, and the stack file its findings point at."""
+
+    stack: str
+    config_file: str
+    plan: TerraformPlan
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.stack}.tfplan.json"
 
 
-def judged_files(report: Mapping[str, Any]) -> set[str]:
-    """Files with at least one verdict; a skipped check still means checkov read the resource."""
+def scan(root: Path, stacks: Sequence[StackPlan]) -> list[Judged]:
+    """Judge each stack's plan and the repository's files: one `Judged` per stack, then per file framework."""
+    with tempfile.TemporaryDirectory(prefix="estaleiro-checkov-") as scratch:
+        for stack in stacks:
+            Path(scratch, stack.file_name).write_text(json.dumps(stack.plan.document, indent=2), encoding="utf-8")
+        plan_scan = start(checkov_command(root, Path(scratch), ("terraform_plan",)))
+        file_scan = start(checkov_command(root, root, FILE_FRAMEWORKS, NOT_SCANNED))
+        plan_checks = [check for report in reports(plan_scan) for check in _checks(report)]
+        file_reports = reports(file_scan)
+    judged = [_judged_plan(stack, [c for c in plan_checks if c.file == stack.file_name]) for stack in stacks]
+    return judged + [_judged_files(report) for report in file_reports]
+
+
+@dataclass(frozen=True)
+class _Check:
+    verdict: str  # "passed", "failed" or "skipped", as checkov files them
+    file: str  # checkov's file path, without its leading slash
+    result: Mapping[str, Any]
+
+
+def _checks(report: Mapping[str, Any]) -> list[_Check]:
     results = report["results"]
-    verdicts = ("passed_checks", "failed_checks", "skipped_checks")
-    return {c["file_path"].lstrip("/") for key in verdicts for c in results.get(key, [])}
-
-
-def scan(root: Path, plans_dir: Path, plan_files: Mapping[str, str]) -> list[Finding]:
-    """Scan the Terraform plans in `plans_dir` (file name -> the stack file it stands for) and the repository."""
-    plan_scan = start(checkov_command(root, plans_dir, ("terraform_plan",)))
-    file_scan = start(checkov_command(root, root, FILE_FRAMEWORKS, NOT_SCANNED))
-    plan_reports, file_reports = reports(plan_scan), reports(file_scan)
-    judged = set().union(*(judged_files(r) for r in plan_reports))
-    unjudged = sorted(set(plan_files) - judged)
-    if unjudged:
-        raise EstaleiroError(
-            f"checkov judged no resource in {', '.join(plan_files[f] for f in unjudged)}: refusing to call that a pass"
-        )
-    return [f for r in plan_reports for f in findings_of(r, plan_files)] + [
-        f for r in file_reports for f in findings_of(r)
+    return [
+        _Check(verdict, check["file_path"].lstrip("/"), check)
+        for verdict in ("passed", "failed", "skipped")
+        for check in results.get(f"{verdict}_checks", [])
     ]
+
+
+def _judged_plan(stack: StackPlan, checks: list[_Check]) -> Judged:
+    if not checks:
+        raise EstaleiroError(f"checkov judged no resource in {stack.config_file}: refusing to call that a pass")
+
+    def failure(result: Mapping[str, Any]) -> Finding:
+        planned = stack.plan.resources[result["resource"]]
+        return _finding(result, stack.config_file, pulumi_name=planned.name, urn=planned.urn)
+
+    return _judged(stack.stack, len(stack.plan.resources), checks, failure)
+
+
+def _judged_files(report: Mapping[str, Any]) -> Judged:
+    return _judged(
+        f"files ({report['check_type']})",
+        report["summary"]["resource_count"],
+        _checks(report),
+        lambda result: _finding(result, result["file_path"].lstrip("/")),
+    )
+
+
+def _judged(
+    target: str, resources: int, checks: list[_Check], failure: Callable[[Mapping[str, Any]], Finding]
+) -> Judged:
+    return Judged(
+        target=target,
+        resources=resources,
+        passed=sum(1 for c in checks if c.verdict == "passed"),
+        skipped=sum(1 for c in checks if c.verdict == "skipped"),
+        failures=tuple(failure(c.result) for c in checks if c.verdict == "failed"),
+    )
+
+
+def _finding(result: Mapping[str, Any], file: str, pulumi_name: str = "", urn: str = "") -> Finding:
+    return Finding(
+        file=file,
+        rule=result["check_id"],
+        message=result["check_name"],
+        source="checkov",
+        resource=result["resource"],
+        pulumi_name=pulumi_name,
+        urn=urn,
+    )

@@ -6,12 +6,16 @@ inputs are snake_case attributes, and a nested block is a list of objects. Left 
 purpose: component resources (they declare nothing in the cloud) and `pulumi-python:dynamic`
 resources (Vertex Model Registry and deployments, which Terraform has no type for: our
 promotion rules judge those). checkov reads only `planned_values`; `resource_changes` is
-written too, for tools that want it.
+written too, for tools that want it. checkov names a resource by its Terraform address, which
+the program never spells: the export keeps each address's planned resource, so a finding can
+name the resource as the program does (its Pulumi name and URN).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from estaleiro.errors import EstaleiroError
@@ -86,9 +90,19 @@ def _value(attribute: str, value: Any) -> Any:
     return value
 
 
-def to_terraform_plan(plan: Plan) -> dict[str, Any]:
-    resources = [_resource(r) for r in plan.resources if r.custom and not r.type.startswith(SKIPPED_PREFIXES)]
-    return {
+@dataclass(frozen=True)
+class TerraformPlan:
+    """A plan as checkov reads it (`document`), and the way back: each address to its planned resource."""
+
+    document: dict[str, Any]
+    resources: Mapping[str, PlannedResource]
+
+
+def to_terraform_plan(plan: Plan) -> TerraformPlan:
+    exported = [r for r in plan.resources if r.custom and not r.type.startswith(SKIPPED_PREFIXES)]
+    by_address = _addresses(exported)
+    resources = [_resource(address, r) for address, r in by_address.items()]
+    document = {
         "format_version": "1.2",
         "terraform_version": "1.9.0",
         "planned_values": {"root_module": {"resources": resources}},
@@ -98,6 +112,7 @@ def to_terraform_plan(plan: Plan) -> dict[str, Any]:
             for r in resources
         ],
     }
+    return TerraformPlan(document, by_address)
 
 
 def address_name(name: str) -> str:
@@ -105,13 +120,27 @@ def address_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def _resource(resource: PlannedResource) -> dict[str, Any]:
-    tf_type = terraform_type(resource.type)
+def _addresses(resources: list[PlannedResource]) -> dict[str, PlannedResource]:
+    """One address per resource, in URN order. Pulumi names are unique per type and parent, Terraform
+    addresses per type only (and `a-b` and `a_b` meet): a repeated address gets `_2`, `_3`, ..."""
+    by_address: dict[str, PlannedResource] = {}
+    for resource in resources:
+        base = f"{terraform_type(resource.type)}.{address_name(resource.name)}"
+        address, n = base, 1
+        while address in by_address:
+            n += 1
+            address = f"{base}_{n}"
+        by_address[address] = resource
+    return by_address
+
+
+def _resource(address: str, resource: PlannedResource) -> dict[str, Any]:
+    tf_type, name = address.split(".", 1)
     return {
-        "address": f"{tf_type}.{address_name(resource.name)}",
+        "address": address,
         "mode": "managed",
         "type": tf_type,
-        "name": address_name(resource.name),
+        "name": name,
         "provider_name": "registry.terraform.io/hashicorp/google",
         "schema_version": 0,
         "values": attributes(dict(resource.inputs)),

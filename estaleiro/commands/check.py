@@ -8,33 +8,34 @@ workflows and the whole tree for secrets. Exit 0 pass, 1 violations, 2 invalid i
 
 from __future__ import annotations
 
-import json
-import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from estaleiro.checkov.runner import scan
+from estaleiro.checkov.runner import StackPlan, scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.config.environment import Environment, load_environment
 from estaleiro.errors import InvalidInput, Problem
-from estaleiro.exceptions import load_exceptions
-from estaleiro.findings import Finding
+from estaleiro.findings import Finding, Judged
 from estaleiro.gate.run import base_tree, judge
 from estaleiro.output import emit
 from estaleiro.plan.run import plan_trees
+from estaleiro.progress import progress
 from estaleiro.report import ReportFormat, as_findings, render
 from estaleiro.stacks import all_stacks, changed_stacks
+from estaleiro.waivers import load_waivers
 
 
 def check(root: Path, stacks: list[str], base: str | None, fmt: ReportFormat, out: Path | None) -> int:
-    exceptions = load_exceptions(root)
+    waivers = load_waivers(root)
     names = stacks or (changed_stacks(root, base) if base else all_stacks(root))
     envs, problems = _load(root, names)
-    findings = [*_promotion_findings(root, envs, base), *_checkov_findings(root, envs)]
-    findings = exceptions.apply(findings)
-    emit(render([*as_findings(problems), *findings], fmt, names), out)
+    promotion = _promotion_findings(root, envs, base)
+    judged = [replace(j, failures=tuple(waivers.apply(j.failures))) for j in _checkov_judged(root, envs)]
+    findings = [*waivers.apply(promotion), *(f for j in judged for f in j.failures)]
+    emit(render([*as_findings(problems), *findings], fmt, names, judged), out)
     if problems:
         return InvalidInput.exit_code
-    return 1 if any(not f.suppressed for f in findings) else 0
+    return 1 if any(not f.waived for f in findings) else 0
 
 
 def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem]]:
@@ -54,13 +55,12 @@ def _promotion_findings(root: Path, envs: list[Environment], base: str | None) -
         return judge(root, [env.name for env in envs], tree)
 
 
-def _checkov_findings(root: Path, envs: list[Environment]) -> list[Finding]:
+def _checkov_judged(root: Path, envs: list[Environment]) -> list[Judged]:
     """Each stack's plan as a Terraform plan, and the repository's files, judged by checkov."""
-    plans = plan_trees([(root, env.name) for env in envs])
-    with tempfile.TemporaryDirectory(prefix="estaleiro-check-") as scratch:
-        files = {}
-        for env, plan in zip(envs, plans, strict=True):
-            name = f"{env.name}.tfplan.json"
-            Path(scratch, name).write_text(json.dumps(to_terraform_plan(plan), indent=2), encoding="utf-8")
-            files[name] = env.config_file
-        return scan(root, Path(scratch), files)
+    with progress(f"planning {', '.join(env.name for env in envs)}") as step:
+        plans = plan_trees([(root, env.name) for env in envs])
+        step("checkov: judging the plans and the repository's files")
+        stacks = [
+            StackPlan(env.name, env.config_file, to_terraform_plan(plan)) for env, plan in zip(envs, plans, strict=True)
+        ]
+        return scan(root, stacks)

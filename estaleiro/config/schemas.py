@@ -13,14 +13,14 @@ from pydantic import BaseModel
 from estaleiro.config.card import ModelCard
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackFile
-from estaleiro.exceptions import ExceptionsFile
+from estaleiro.waivers import WaiversFile
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "stack": StackFile,
     "model-manifest": ModelManifest,
     "model-card": ModelCard,
-    "exceptions": ExceptionsFile,
+    "waivers": WaiversFile,
 }
 
 

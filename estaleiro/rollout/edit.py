@@ -21,12 +21,12 @@ from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.types import DNS_LABEL, VERSION
 from estaleiro.config.validation import parse
 from estaleiro.errors import InvalidInput, Problem, Refused
-from estaleiro.exceptions import load_exceptions
 from estaleiro.gate.base import BaseTree
 from estaleiro.gate.run import judge
 from estaleiro.output import write_atomic
 from estaleiro.rollout import manifest_edit
 from estaleiro.rollout.pull_request import Proposal, body, title
+from estaleiro.waivers import load_waivers
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ def propose(
     """
     file = layout.manifest_file(stack, model)
     text = manifest_edit.dump(document)
-    findings = load_exceptions(root).apply(judge(root, [stack], tree, {file: text}))
-    failing = [f for f in findings if not f.suppressed]
+    findings = load_waivers(root).apply(judge(root, [stack], tree, {file: text}))
+    failing = [f for f in findings if not f.waived]
     if failing:
         raise Refused("\n".join(f"{f.rule} {f.file} [{f.resource}]: {f.message}" for f in failing))
     manifest = parse(ModelManifest, yaml.safe_load(text), file)

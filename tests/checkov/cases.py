@@ -121,16 +121,16 @@ CASES: dict[str, list[tuple[str, dict[str, dict[str, Any]]]]] = {
             },
         ),
         (
-            "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+            "gcp:secretmanager/secretIamBinding:SecretIamBinding",
             {
                 "pass-binding": {
-                    "bucket": "b",
-                    "role": "roles/storage.objectViewer",
+                    "secretId": "s",
+                    "role": "roles/secretmanager.secretAccessor",
                     "members": ["group:ml@acme.example"],
                 },
                 "fail-public-binding": {
-                    "bucket": "b",
-                    "role": "roles/storage.objectViewer",
+                    "secretId": "s",
+                    "role": "roles/secretmanager.secretAccessor",
                     "members": ["group:ml@acme.example", "allUsers"],
                 },
             },

@@ -20,7 +20,7 @@ def run_checkov(plans: dict[str, Plan], into: Path) -> Verdicts:
     from estaleiro.checkov.tfplan import to_terraform_plan
 
     for name, plan in plans.items():
-        (into / f"{name}.json").write_text(json.dumps(to_terraform_plan(plan)))
+        (into / f"{name}.json").write_text(json.dumps(to_terraform_plan(plan).document))
     command = checkov_command(REPO, into, ("terraform_plan",))
     out = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True).stdout
     report: dict[str, Any] = json.loads(out)

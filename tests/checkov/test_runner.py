@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from estaleiro.checkov.runner import scan
+from estaleiro.checkov.runner import StackPlan, scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.errors import EstaleiroError
 from estaleiro.findings import Finding
@@ -13,6 +12,7 @@ from estaleiro.plan.model import Plan, PlannedResource
 from tests.checkov.conftest import REPO
 
 BUCKET = "gcp:storage/bucket:Bucket"
+LABELS = {"env": "prod", "team": "ml", "managed-by": "estaleiro"}
 
 
 @pytest.fixture
@@ -23,35 +23,57 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
-def write_plans(into: Path, plans: dict[str, Plan]) -> dict[str, str]:
-    into.mkdir()
-    for stack, plan in plans.items():
-        (into / f"{stack}.tfplan.json").write_text(json.dumps(to_terraform_plan(plan)))
-    return {f"{stack}.tfplan.json": f"stacks/{stack}/Pulumi.{stack}.yaml" for stack in plans}
+def stack_plan(plan: Plan) -> StackPlan:
+    return StackPlan(plan.stack, f"stacks/{plan.stack}/Pulumi.{plan.stack}.yaml", to_terraform_plan(plan))
 
 
-def unlabelled_bucket(stack: str) -> Plan:
-    urn = f"urn:pulumi:{stack}::estaleiro::{BUCKET}::models"
-    return Plan(stack, (PlannedResource(urn, BUCKET, "models", True, None, (), {"name": "m", "location": "US"}),))
+def buckets(stack: str, **inputs: dict[str, str]) -> Plan:
+    """Buckets under a component, so that the URN (parent type, then name) differs from the address."""
+    parent = "estaleiro:storage:Storage"
+
+    def bucket(name: str, labels: dict[str, str]) -> PlannedResource:
+        urn = f"urn:pulumi:{stack}::estaleiro::{parent}${BUCKET}::{name}"
+        return PlannedResource(urn, BUCKET, name, True, None, (), {"name": name, "location": "US", "labels": labels})
+
+    return Plan(stack, tuple(bucket(name, labels) for name, labels in inputs.items()))
 
 
-def test_plan_findings_name_the_stack_file_and_the_terraform_address(root: Path, tmp_path: Path) -> None:
-    files = write_plans(tmp_path / "plans", {"prod": unlabelled_bucket("prod")})
-    found = scan(root, tmp_path / "plans", files)
-    assert {f.file for f in found} == {"stacks/prod/Pulumi.prod.yaml"}
+def test_plan_findings_name_the_stack_file_the_address_and_the_resource_as_the_program_names_it(
+    root: Path,
+) -> None:
+    [judged, *_] = scan(root, [stack_plan(buckets("prod", **{"acme-ml-prod-models": {}}))])
+    assert (judged.target, judged.resources) == ("prod", 1)
     assert (
         Finding(
             file="stacks/prod/Pulumi.prod.yaml",
             rule="CKV_EST_5",
             message="Ensure resources carry the env, team and managed-by labels",
             source="checkov",
-            resource="google_storage_bucket.models",
+            resource="google_storage_bucket.acme_ml_prod_models",
+            pulumi_name="acme-ml-prod-models",
+            urn="urn:pulumi:prod::estaleiro::estaleiro:storage:Storage$gcp:storage/bucket:Bucket::acme-ml-prod-models",
         )
-        in found
+        in judged.failures
     )
+    assert all(f.urn.endswith("::acme-ml-prod-models") for f in judged.failures)
 
 
-def test_a_plan_checkov_judged_nothing_in_is_an_error_not_a_pass(root: Path, tmp_path: Path) -> None:
-    files = write_plans(tmp_path / "plans", {"dev": Plan("dev", ()), "prod": unlabelled_bucket("prod")})
+def test_each_stack_is_counted_on_its_own(root: Path) -> None:
+    """Two stacks in one checkov run: each gets its own resources, passes and failures."""
+    dev = buckets("dev", a=LABELS, b=LABELS)
+    prod = buckets("prod", c={})
+    judged = {j.target: j for j in scan(root, [stack_plan(dev), stack_plan(prod)])}
+    assert (judged["dev"].resources, judged["prod"].resources) == (2, 1)
+    assert {f.file for f in judged["prod"].failures} == {"stacks/prod/Pulumi.prod.yaml"}
+    assert {f.pulumi_name for f in judged["dev"].failures} <= {"a", "b"}
+    assert "CKV_EST_5" in {f.rule for f in judged["prod"].failures}
+    assert "CKV_EST_5" not in {f.rule for f in judged["dev"].failures}
+    verdicts = {stack: j.passed + len(j.failures) for stack, j in judged.items() if stack in ("dev", "prod")}
+    assert judged["dev"].passed > 0 and verdicts["dev"] == 2 * verdicts["prod"]  # the same checks on each bucket
+    assert judged["dev"].waived == judged["prod"].waived == 0
+
+
+def test_a_plan_checkov_judged_nothing_in_is_an_error_not_a_pass(root: Path) -> None:
+    plans = [stack_plan(Plan("dev", ())), stack_plan(buckets("prod", m={}))]
     with pytest.raises(EstaleiroError, match=r"^checkov judged no resource in stacks/dev/Pulumi\.dev\.yaml:"):
-        scan(root, tmp_path / "plans", files)
+        scan(root, plans)

@@ -68,6 +68,23 @@ def test_components_and_dynamic_resources_are_left_out_and_planned_values_carry_
         ),
     )
     exported = to_terraform_plan(plan)
-    [bucket] = exported["planned_values"]["root_module"]["resources"]
+    [bucket] = exported.document["planned_values"]["root_module"]["resources"]
     assert bucket["address"] == "google_storage_bucket.acme_ml_dev_models" and bucket["mode"] == "managed"
-    assert [c["address"] for c in exported["resource_changes"]] == [bucket["address"]]
+    assert [c["address"] for c in exported.document["resource_changes"]] == [bucket["address"]]
+    assert exported.resources == {bucket["address"]: plan.resources[2]}
+
+
+def test_each_address_leads_back_to_its_own_resource_when_pulumi_names_meet_in_one_address() -> None:
+    """Pulumi names are unique per type and parent; Terraform addresses per type, with `-` folded to `_`."""
+    bucket = "gcp:storage/bucket:Bucket"
+
+    def resource(parent: str, name: str) -> PlannedResource:
+        return PlannedResource(
+            f"urn:pulumi:dev::estaleiro::{parent}${bucket}::{name}", bucket, name, True, None, (), {}
+        )
+
+    plan = Plan("dev", (resource("a:b:A", "logs"), resource("a:b:B", "logs"), resource("a:b:C", "lo-gs")))
+    exported = to_terraform_plan(plan)
+    addresses = [r["address"] for r in exported.document["planned_values"]["root_module"]["resources"]]
+    assert addresses == ["google_storage_bucket.logs", "google_storage_bucket.logs_2", "google_storage_bucket.lo_gs"]
+    assert [exported.resources[a].urn for a in addresses] == [r.urn for r in plan.resources]

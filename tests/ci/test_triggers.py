@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from components.ci_triggers import PULUMI_VERSION, watched_paths
+from estaleiro.layout import SHARED
 from estaleiro.plan.model import Plan, PlannedResource
 from estaleiro.plan.run import plan_trees
-from estaleiro.layout import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
 TRIGGER = "gcp:cloudbuild/trigger:Trigger"

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
+from estaleiro.checkov.runner import checkov_command, reports, start
+from estaleiro.checkov.tfplan import to_terraform_plan
+from estaleiro.plan.run import plan_trees
 from tests.conftest import commit_all
+from tests.test_report import sarif_schema
 
 KNOWN_BAD = """
 import pulumi_gcp.artifactregistry as _ar
@@ -19,23 +29,51 @@ _projects.IAMMember("basic-role", project=env.config.project, role="roles/editor
                     member="user:someone@acme.example.com")
 _ar.Repository("unencrypted", repository_id="unencrypted", format="DOCKER", location="us-central1",
                project=env.config.project, labels={"env": "dev", "team": "t", "managed-by": "estaleiro"})
+_storage.BucketIAMMember("public-read", bucket="acme-ml-dev-public", role="roles/storage.objectViewer",
+                         member="allUsers")
 _monitoring.AlertPolicy("silent-alert", display_name="nobody hears this", combiner="OR", project=env.config.project,
                         conditions=[{"display_name": "c", "condition_absent": {"duration": "300s",
                                      "filter": "metric.type=\\"x\\""}}])
 """
 
 
+PUBLIC_READ_URN = (
+    "urn:pulumi:dev::estaleiro::pulumi:pulumi:Stack$gcp:storage/bucketIAMMember:BucketIAMMember::public-read"
+)
+
+
 def report(out: str) -> set[tuple[str, str]]:
-    return {(f["rule"], f["resource"]) for f in json.loads(out)["findings"] if not f["suppressed"]}
+    return {(f["rule"], f["resource"]) for f in json.loads(out)["findings"] if not f["waived"]}
 
 
-def test_example_repository_passes_with_only_documented_exceptions(repo: Path, cli) -> None:
-    code, out, _ = cli(repo, "check", "--format", "json")
+def checkov_summaries(root: Path, stacks: list[str], into: Path) -> dict[str, dict[str, Any]]:
+    """checkov's own summary of each stack's plan, each stack in a checkov run of its own."""
+    runs = {}
+    for stack, plan in zip(stacks, plan_trees([(root, s) for s in stacks]), strict=True):
+        (into / stack).mkdir(parents=True)
+        (into / stack / "plan.json").write_text(json.dumps(to_terraform_plan(plan).document))
+        runs[stack] = start(checkov_command(root, into / stack, ("terraform_plan",)))
+    return {stack: report["summary"] for stack, run in runs.items() for report in reports(run)}
+
+
+def test_example_repository_passes_with_only_waived_findings_counted_as_checkov_counts(
+    repo: Path, cli, tmp_path: Path
+) -> None:
+    code, out, err = cli(repo, "check", "--format", "json")
     assert code == 0, out
+    assert err == ""  # no progress where standard error is not a terminal
     data = json.loads(out)
     assert data["checked"] == ["dev", "prod"] and data["passed"] is True
-    assert all(f["suppressed"] and f["reason"] for f in data["findings"])
+    assert all(f["waived"] and f["reason"] for f in data["findings"])
     assert {f["rule"] for f in data["findings"]} == {"CKV_GCP_42", "CKV_GCP_49", "CKV_GCP_62", "CKV2_GCP_33"}
+    judged = {j["target"]: j for j in data["judged"]}
+    summaries = checkov_summaries(repo, ["dev", "prod"], tmp_path / "alone")
+    for stack, summary in summaries.items():
+        assert judged[stack]["resources"] == summary["resource_count"], stack
+        assert judged[stack]["passed"] == summary["passed"], stack
+        assert judged[stack]["failed"] + judged[stack]["waived"] == summary["failed"] + summary["skipped"], stack
+    checkov_findings = [f for f in data["findings"] if f["source"] == "checkov"]
+    assert sum(j["waived"] for j in data["judged"]) == len(checkov_findings) > 0
 
 
 def test_known_bad_resources_fail_the_checks_they_should(repo: Path, cli) -> None:
@@ -53,10 +91,15 @@ def test_known_bad_resources_fail_the_checks_they_should(repo: Path, cli) -> Non
         ("CKV_EST_2", "google_monitoring_alert_policy.silent_alert"),  # no notification channel
         ("CKV_EST_3", "google_monitoring_alert_policy.silent_alert"),  # no documentation
         ("CKV_EST_5", "google_monitoring_alert_policy.silent_alert"),  # no labels
+        ("CKV_GCP_28", "google_storage_bucket_iam_member.public_read"),  # a grant to allUsers: checkov's own check
     }
     assert expected <= failed, sorted(failed)
+    assert ("CKV_EST_7", "google_storage_bucket_iam_member.public_read") not in failed  # judged once, not twice
+    [public_read] = [f for f in json.loads(out)["findings"] if f["rule"] == "CKV_GCP_28"]
+    assert (public_read["pulumi_name"], public_read["urn"]) == ("public-read", PUBLIC_READ_URN)
     assert {resource.split(".")[1] for _, resource in failed} == {
         "public_bucket",
+        "public_read",
         "basic_role",
         "unencrypted",
         "silent_alert",
@@ -71,6 +114,12 @@ def test_promotion_rule_violations_fail_the_check(repo: Path, cli) -> None:
     assert (
         "VIOLATION promotion/card-metrics model_cards/churn/v7.yaml [churn/v7]: auc 0.7 is below the minimum 0.8" in out
     )
+    endpoint = "acme-ml-dev-churn-endpoint"
+    urn = f"urn:pulumi:dev::estaleiro::estaleiro:serving:ServedModel$gcp:vertex/aiEndpoint:AiEndpoint::{endpoint}"
+    assert (
+        "WAIVED CKV2_GCP_33 stacks/dev/Pulumi.dev.yaml [google_vertex_ai_endpoint.acme_ml_dev_churn_endpoint]: " in out
+    )
+    assert f"\n  Pulumi resource {endpoint}: {urn}\n" in out
 
 
 def test_invalid_manifest_is_exit_2_and_named_in_the_report(repo: Path, cli) -> None:
@@ -84,19 +133,54 @@ def test_invalid_manifest_is_exit_2_and_named_in_the_report(repo: Path, cli) -> 
     ) in out
 
 
-def test_an_exception_without_a_reason_is_invalid_input(repo: Path, cli) -> None:
-    (repo / "policies/exceptions.yaml").write_text("exceptions:\n  - rule: CKV_GCP_62\n    resource: '*'\n")
+def test_a_waiver_without_a_reason_is_invalid_input(repo: Path, cli) -> None:
+    (repo / "policies/waivers.yaml").write_text("waivers:\n  - rule: CKV_GCP_62\n    resource: '*'\n")
     code, _, err = cli(repo, "check", "dev")
     assert code == 2
-    assert err == "policies/exceptions.yaml:2: exceptions.0.reason: required key is missing\n"
+    assert err == "policies/waivers.yaml:2: waivers.0.reason: required key is missing\n"
 
 
 def test_sarif_for_code_scanning(repo: Path, cli) -> None:
     code, out, _ = cli(repo, "check", "dev", "--format", "sarif")
     assert code == 0
     sarif = json.loads(out)
-    results = sarif["runs"][0]["results"]
-    assert results and all(r["suppressions"][0]["justification"] for r in results)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    run = sarif["runs"][0]
+    assert run["results"] and all(r["suppressions"][0]["justification"] for r in run["results"])
+    assert all(
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("urn:pulumi:dev::estaleiro::")
+        for r in run["results"]
+    )
+    assert run["properties"]["judged"][0]["target"] == "dev"
+
+
+def test_progress_shows_on_a_terminal_and_leaves_the_report_alone(repo: Path) -> None:
+    """stderr on a pseudo-terminal, as in a user's shell: a spinner; the report on stdout is unchanged."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "estaleiro.cli", "check", "dev"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process has exited
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    out = process.communicate()[0]
+    assert process.returncode == 0, out
+    assert b"planning dev" in shown and b"checkov: judging the plans and the repository's files" in shown
+    assert out.startswith("PASS: 0 violation(s)") and "\x1b" not in out
 
 
 def test_base_checks_only_changed_stacks(repo: Path, cli) -> None:

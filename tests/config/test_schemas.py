@@ -16,7 +16,7 @@ DATA = {
     "stack": sorted(REPO.glob("stacks/*/Pulumi.*.yaml")),
     "model-manifest": sorted(REPO.glob("stacks/*/models/*.yaml")),
     "model-card": sorted(REPO.glob("model_cards/*/*.yaml")),
-    "exceptions": [REPO / "policies/exceptions.yaml"],
+    "waivers": [REPO / "policies/waivers.yaml"],
 }
 
 

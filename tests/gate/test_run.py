@@ -86,7 +86,7 @@ def test_check_fails_a_hand_edited_pull_request_against_its_merge_base(repo: Pat
     assert rules_failed(repo, "prod", "main") == [("promotion/canary-limit", "churn/v7")]
     code, out, _ = cli(repo, "check", "--base", "main", "--format", "json")
     assert code == 1
-    failed = [(f["rule"], f["resource"]) for f in json.loads(out)["findings"] if not f["suppressed"]]
+    failed = [(f["rule"], f["resource"]) for f in json.loads(out)["findings"] if not f["waived"]]
     assert failed == [("promotion/canary-limit", "churn/v7")]
 
 
@@ -142,7 +142,10 @@ def test_a_base_that_does_not_load_is_named_by_its_ref(repo: Path) -> None:
 
 
 def test_an_unknown_base_ref_is_bad_input(repo: Path) -> None:
-    with pytest.raises(InvalidInput, match="--base: 'nope' is not a commit, branch or tag of this repository"), base_tree(repo, "nope"):
+    with (
+        pytest.raises(InvalidInput, match="--base: 'nope' is not a commit, branch or tag of this repository"),
+        base_tree(repo, "nope"),
+    ):
         pass
 
 

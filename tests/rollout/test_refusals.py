@@ -139,7 +139,7 @@ def test_a_rule_the_repository_waives_does_not_refuse(repo: Path, cli: Cli) -> N
         "  - rule: promotion/canary-limit\n    resource: churn/v7\n    file: stacks/prod/*\n"
         "    reason: Agreed with the churn owners for the launch of the v7 retention campaign.\n"
     )
-    exceptions = repo / "policies/exceptions.yaml"
-    exceptions.write_text(exceptions.read_text() + waiver)
+    waivers = repo / "policies/waivers.yaml"
+    waivers.write_text(waivers.read_text() + waiver)
     commit_all(repo, "waive the canary limit for v7")
     assert cli(repo, "promote", "churn", "v7", "--to", "prod", "--canary", "50")[0] == 0
