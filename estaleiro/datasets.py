@@ -34,13 +34,20 @@ def read_table(location: str, gcs: Callable[[], pafs.FileSystem] = pafs.GcsFileS
     if info.type != pafs.FileType.File:
         raise InvalidInput([Problem(location, "", "no such file")])
     try:
-        table = _csv(filesystem, path) if FORMATS[suffix] == "csv" else pq.read_table(path, filesystem=filesystem)
+        table = _csv(filesystem, path) if FORMATS[suffix] == "csv" else _parquet(filesystem, path)
     except (pa.ArrowInvalid, OSError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InvalidInput([Problem(location, "", f"cannot parse as {FORMATS[suffix]}: {first_line}")]) from err
     if table.num_rows == 0:
         raise InvalidInput([Problem(location, "", "no rows: a side with no data cannot be compared")])
     return table
+
+
+def _parquet(filesystem: pafs.FileSystem, path: str) -> pa.Table:
+    """Text columns stay dictionary-encoded as stored: counting them then never builds a million strings."""
+    schema = pq.read_schema(path, filesystem=filesystem)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.read_table(path, filesystem=filesystem, read_dictionary=text)
 
 
 def _csv(filesystem: pafs.FileSystem, path: str) -> pa.Table:

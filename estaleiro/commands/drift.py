@@ -47,9 +47,8 @@ def drift(
 ) -> int:
     declared = _from_manifest(model, stack) if model or stack else Declared()
     if features is not None:
-        declared = Declared(
-            parse_features(features), declared.default_threshold, declared.thresholds, declared.categorical_metric
-        )
+        chosen = {name: kind or declared.kinds.get(name) for name, kind in parse_features(features).items()}
+        declared = Declared(chosen, declared.default_threshold, declared.thresholds, declared.categorical_metric)
     before, after = read_table(reference, gcs), read_table(current, gcs)
     inferred = infer_kinds(before)
     names = declared.kinds or dict.fromkeys(before.column_names)

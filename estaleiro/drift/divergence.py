@@ -26,7 +26,8 @@ def aligned_jsd(counts_1: Sequence[float], counts_2: Sequence[float]) -> float:
     """JSD of two count vectors over the same buckets; each is normalised to sum to 1 first."""
     p, q = _normalised(counts_1), _normalised(counts_2)
     m = (p + q) / 2
-    return min((_kl(p, m) + _kl(q, m)) / 2, 1.0)
+    # metrics.cc caps at 1; the floor only hides rounding (-1e-17) on near-identical histograms.
+    return max(0.0, min((_kl(p, m) + _kl(q, m)) / 2, 1.0))
 
 
 def _normalised(counts: Sequence[float]) -> np.ndarray:
@@ -67,7 +68,7 @@ def categorical_jsd(reference: Mapping[str, float], current: Mapping[str, float]
             result += a * float(np.log2(a / m))
         if b:
             result += b * float(np.log2(b / m))
-    return min(result / 2, 1.0)
+    return max(0.0, min(result / 2, 1.0))
 
 
 def _total(counts: Mapping[str, float]) -> float:

@@ -139,7 +139,7 @@ def _overlap(lows: FloatArray, highs: FloatArray, edges: FloatArray) -> FloatArr
     first[0] = True
     point_on_low = (highs == lows) & (lows == low_bound)
     width = highs - lows
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # branches np.select discards
         share = np.select(
             [
                 point_on_low & first,  # case 0: a point on the first interval's left edge

@@ -95,7 +95,11 @@ def test_the_manifest_gives_types_and_thresholds(repo: Path, data: Path, cli: Cl
     # --features narrows the manifest's set; the manifest's threshold still applies
     code, out, _ = cli(repo, *args, "--features", "plan", "--format", "json")
     [plan] = json.loads(out)["features"]
-    assert (plan["threshold"], plan["type"], plan["type_inferred"]) == (0.2, "categorical", True)
+    assert (plan["threshold"], plan["type"], plan["type_inferred"]) == (0.2, "categorical", False)
+    # a type given in --features wins over the manifest's
+    code, out, _ = cli(repo, *args, "--features", "support_calls:categorical", "--format", "json")
+    [calls] = json.loads(out)["features"]
+    assert (calls["type"], calls["metric"]) == ("categorical", "l_infinity")
 
 
 def test_the_manifest_can_choose_jsd_for_categorical_features(repo: Path, data: Path, cli: Cli) -> None:
