@@ -23,7 +23,7 @@ WHY = (
 PROMOTION_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
-@@ -18,5 +18,10 @@
+@@ -18,8 +18,13 @@
      artifactUri: gs://acme-ml-dev-models/churn/v6/
      image: {V6_IMAGE}
      card: model_cards/churn/v6.yaml
@@ -35,6 +35,9 @@ PROMOTION_OUTPUT = f"""\
 -  v6: 100
 +  v6: 90
 +  v7: 10
+ monitoring:
+   # Every feature the model reads, with how Vertex AI Model Monitoring measures its drift:
+   # numerical by Jensen-Shannon divergence, categorical by L-infinity distance.
 
 {WHY}
 

@@ -12,7 +12,7 @@ DEV = "stacks/dev/models/churn.yaml"
 RAMP_OUTPUT = f"""\
 --- a/{DEV}
 +++ b/{DEV}
-@@ -23,5 +23,5 @@
+@@ -23,8 +23,8 @@
      image: {V7_IMAGE}
      card: model_cards/churn/v7.yaml
  traffic:
@@ -20,6 +20,9 @@ RAMP_OUTPUT = f"""\
 -  v7: 10
 +  v6: 75
 +  v7: 25
+ monitoring:
+   # Every feature the model reads, with how Vertex AI Model Monitoring measures its drift:
+   # numerical by Jensen-Shannon divergence, categorical by L-infinity distance.
 
 Next step of the rollout: v7 goes from 10 % to 25 % of traffic in dev.
 

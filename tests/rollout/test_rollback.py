@@ -16,13 +16,16 @@ DEV = "stacks/dev/models/churn.yaml"
 ROLLBACK_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
-@@ -23,5 +23,4 @@
+@@ -23,8 +23,7 @@
      image: {V7_IMAGE}
      card: model_cards/churn/v7.yaml
  traffic:
 -  v6: 75
 -  v7: 25
 +  v6: 100
+ monitoring:
+   # Every feature the model reads, with how Vertex AI Model Monitoring measures its drift:
+   # numerical by Jensen-Shannon divergence, categorical by L-infinity distance.
 
 **Why:** _fill in before opening: the alert or incident, what was seen, and a link to it._
 
