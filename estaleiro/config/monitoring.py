@@ -7,6 +7,7 @@ values > the defaults written here. `estaleiro drift --model` reads the same blo
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
@@ -88,3 +89,17 @@ class Monitoring(Frozen):
     def drift_thresholds(self) -> dict[str, float]:
         """Each declared feature's threshold, the override or the default."""
         return {feature: self.drift.threshold(feature) for feature in self.features}
+
+
+BIGQUERY_TABLE = re.compile(r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
+TRAINING_LINK = "model_parameters.training_data.link"
+
+
+def training_table_problem(link: str) -> str | None:
+    """Why a card's training data cannot be Model Monitoring's baseline, or None when it can."""
+    if BIGQUERY_TABLE.match(link):
+        return None
+    return (
+        f"got {link!r}, expected a BigQuery table such as bq://project.dataset.table: drift monitoring "
+        "compares serving traffic with the training data (the manifest declares monitoring.features)"
+    )
