@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp.vertex as vertex
 
+from components.monitoring.request_log import logging_config
 from components.providers.endpoint_deployment import DeployedVersion, EndpointDeployment, EndpointDeploymentArgs
 from components.providers.model_version import ModelVersion, ModelVersionArgs
 from estaleiro.config.environment import Environment, Model
@@ -66,6 +67,7 @@ class ServedModel(pulumi.ComponentResource):
             labels=model_labels,
             encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
             network=network,
+            predict_request_response_logging_config=logging_config(env, model),
             opts=child,
         )
         self.versions = {
