@@ -98,7 +98,8 @@ class WatchedModel(pulumi.ComponentResource):
                     config.project,
                     ids,
                     watch.drift_thresholds,
-                    user_labels,
+                    # Estaleiro's own labels: the stack's free ones would rewrite the whole JSON on every change.
+                    {key: user_labels[key] for key in ("model", "env", "team", "managed-by")},
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

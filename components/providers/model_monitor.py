@@ -11,6 +11,15 @@ state: missing monitors and schedules are created, changed ones updated, and tho
 no longer served (schedule first, then monitor) deleted. A re-run after a failure at any step
 converges; a run with nothing to change makes no mutating call. Monitors whose id starts with
 this model's prefix belong to this resource.
+
+v2 is a preview: v1beta1 has no SLA and may change incompatibly. That touches this provider and
+its fake (messages and methods), and the drift alert policy and dashboard chart (they read the
+v2 metric). Switching to v1 (GA, `JobService`) means one `ModelDeploymentMonitoringJob` per
+endpoint instead of a monitor per version: objective configs per deployed model id with the same
+thresholds, `logging_sampling_strategy` from `samplingRate`, an hourly-granular
+`monitor_interval` instead of the cron, and the job updated on every traffic change. v1 writes
+anomalies to Cloud Logging only, so drift alerts would become log-based alert policies
+(`condition_matched_log`) and the dashboard's drift chart a log-based metric.
 """
 
 from __future__ import annotations
