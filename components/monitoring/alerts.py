@@ -1,14 +1,14 @@
-"""A model's alert policies: serving health (5xx ratio, p99 latency, saturation, no traffic) and drift per feature.
+"""A model's alerts: 5xx ratio, p99 latency, saturation, no traffic, and drift per feature, in as few policies as fit.
 
 Each policy notifies the stack's and the model's e-mail channels and the automation topic,
 carries user labels naming model, stack and team, and documentation an on-call engineer can
-act on: what fired, what it means, the dashboard and the exact rollback command. The four
-serving conditions share one policy (an incident names its condition; one policy per model
-keeps a plan of hundreds of models fast: each policy is a resource the plan registers). Drift
-conditions group the features that share a threshold (one condition per threshold, each
-feature its own time series, so an incident names the feature); Cloud Monitoring allows 6
-conditions per policy (https://cloud.google.com/monitoring/alerts/concepts-indepth), so more
-distinct thresholds than that spill into a second drift policy.
+act on: what fired, what each condition means, the dashboard and the exact rollback command.
+Conditions share a policy (an incident names its condition, the documentation explains each):
+one policy per model keeps a plan of hundreds of models fast, as each policy is a resource the
+plan registers. Drift conditions group the features that share a threshold (each feature stays
+its own time series, so an incident names the feature). Cloud Monitoring allows 6 conditions per
+policy (https://cloud.google.com/monitoring/alerts/concepts-indepth): a model whose conditions do
+not fit gets a serving policy and drift policies of at most 6 conditions each.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ class ServingThresholds:
     max_replicas: int
 
 
+Signal = tuple[Condition, str]  # a condition and what it means when it fires
+
+
 @dataclass(frozen=True)
 class Rule:
     """One policy before it is declared: its role in the resource name, and what on-call reads."""
@@ -60,8 +63,11 @@ class Rule:
     role: str
     title: str
     severity: str
-    meaning: str
-    conditions: Sequence[Condition]
+    signals: Sequence[Signal]
+
+    @property
+    def meaning(self) -> str:
+        return "\n".join(f"- *{condition.display_name}*: {text}" for condition, text in self.signals)
 
 
 def documentation(context: AlertContext, rule: Rule) -> str:
@@ -72,7 +78,7 @@ def documentation(context: AlertContext, rule: Rule) -> str:
     return (
         f"## {rule.title}: {context.model} in {context.stack}\n\n"
         f"**What fired**: `${{condition.display_name}}` on {where}.\n\n"
-        f"**What it means**: {rule.meaning}\n\n"
+        f"**What it means**, by condition:\n{rule.meaning}\n\n"
         "**Runbook**\n"
         f"1. Open the model's dashboard: {context.dashboard_url}\n"
         "   (traffic per version, errors, latency, replicas, drift, logs).\n"
@@ -93,7 +99,7 @@ def declare(
             display_name=f"{context.stack}/{context.model}: {rule.title}",
             combiner="OR",
             severity=rule.severity,
-            conditions=rule.conditions,
+            conditions=[condition for condition, _ in rule.signals],
             notification_channels=context.channels,
             user_labels=dict(context.user_labels),
             documentation=monitoring.AlertPolicyDocumentationArgs(
@@ -111,7 +117,7 @@ def _endpoint(metric: str, context: AlertContext, *conditions: str) -> str:
     return metrics.endpoint_series(metric, context.endpoint_id, *conditions)
 
 
-def serving_rules(context: AlertContext, thresholds: ServingThresholds) -> list[Rule]:
+def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> list[Signal]:
     """The four conditions every served model is watched for, from the manifest's `monitoring.alerts`."""
     per_endpoint = Aggregation(
         alignment_period=WINDOW,
@@ -170,7 +176,7 @@ def serving_rules(context: AlertContext, thresholds: ServingThresholds) -> list[
         duration="1800s",
     )
     ratio = f"{thresholds.error_ratio:.0%}"
-    signals = [
+    return [
         (
             Condition(display_name=f"5xx responses above {ratio} of all", condition_threshold=errors),
             f"more than {ratio} of prediction responses were server errors for 5 minutes: callers are failing. "
@@ -198,45 +204,51 @@ def serving_rules(context: AlertContext, thresholds: ServingThresholds) -> list[
             "may fail before they reach it (network, IAM, a client release), or the endpoint is unreachable.",
         ),
     ]
-    meaning = "depending on the condition that fired:\n" + "\n".join(
-        f"- *{condition.display_name}*: {text}" for condition, text in signals
-    )
-    return [Rule("serving", "serving health", "ERROR", meaning, [condition for condition, _ in signals])]
 
 
-def drift_rules(thresholds: Mapping[str, float], schedule_ids: pulumi.Input[Sequence[str]]) -> list[Rule]:
-    """Drift conditions, one per distinct threshold, at most `CONDITIONS_PER_POLICY` per policy."""
+DRIFT = (
+    "Vertex AI Model Monitoring found these features of sampled serving requests further from the serving "
+    "version's training data than the threshold (L-infinity for categorical, Jensen-Shannon for numerical "
+    "features). Predictions may be degrading: retrain on recent data, or roll back if a new version reads a "
+    "feature differently."
+)
+
+
+def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[Sequence[str]]) -> list[Signal]:
+    """One condition per distinct threshold; each feature stays its own time series, so an incident names it."""
     by_threshold = [
         (threshold, [feature for feature, _ in group])
         for threshold, group in groupby(sorted(thresholds.items(), key=lambda item: (item[1], item[0])), lambda i: i[1])
     ]
-    ids = pulumi.Output.from_input(schedule_ids)
-    conditions = [
-        Condition(
-            display_name=f"drift above {threshold:g}: {', '.join(features)}",
-            condition_threshold=Threshold(
-                filter=ids.apply(lambda found, fs=features: metrics.drift_series(sorted(found), fs)),
-                # Monitoring writes one point per run: the largest in an hour, kept until the next run.
-                aggregations=[Aggregation(alignment_period="3600s", per_series_aligner="ALIGN_MAX")],
-                comparison="COMPARISON_GT",
-                threshold_value=threshold,
-                duration="0s",
-                evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
+    return [
+        (
+            Condition(
+                display_name=f"drift above {threshold:g}: {', '.join(features)}",
+                condition_threshold=Threshold(
+                    filter=schedule_ids.apply(lambda found, fs=features: metrics.drift_series(sorted(found), fs)),
+                    # Monitoring writes one point per run: the largest in an hour, kept until the next run.
+                    aggregations=[Aggregation(alignment_period="3600s", per_series_aligner="ALIGN_MAX")],
+                    comparison="COMPARISON_GT",
+                    threshold_value=threshold,
+                    duration="0s",
+                    evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
+                ),
             ),
+            DRIFT,
         )
         for threshold, features in by_threshold
     ]
-    chunks = [conditions[i : i + CONDITIONS_PER_POLICY] for i in range(0, len(conditions), CONDITIONS_PER_POLICY)]
+
+
+def rules(serving: Sequence[Signal], drift: Sequence[Signal]) -> list[Rule]:
+    """One policy per model while its conditions fit in one; else serving apart and drift in chunks of 6."""
+    if len(serving) + len(drift) <= CONDITIONS_PER_POLICY:
+        return [Rule("health", "model health", "ERROR", [*serving, *drift])]
+    chunks = [drift[i : i + CONDITIONS_PER_POLICY] for i in range(0, len(drift), CONDITIONS_PER_POLICY)]
     return [
-        Rule(
-            "drift" if position == 0 else f"drift-{position + 1}",
-            "feature drift",
-            "WARNING",
-            "Vertex AI Model Monitoring found the distribution of a feature in sampled serving requests further from "
-            "the version's training data than its threshold (L-infinity for categorical, Jensen-Shannon for "
-            "numerical features). Predictions may be degrading; retraining on recent data is the usual answer, a "
-            "rollback when a new version reads a feature differently.",
-            chunk,
-        )
-        for position, chunk in enumerate(chunks)
+        Rule("serving", "serving health", "ERROR", serving),
+        *(
+            Rule("drift" if n == 0 else f"drift-{n + 1}", "feature drift", "WARNING", chunk)
+            for n, chunk in enumerate(chunks)
+        ),
     ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp.monitoring as monitoring
 
-from components.monitoring.alerts import AlertContext, ServingThresholds, declare, drift_rules, serving_rules
+from components.monitoring.alerts import AlertContext, ServingThresholds, declare, drift_signals, rules, serving_signals
 from components.monitoring.dashboard import dashboard_json, dashboard_url
 from components.providers.model_monitor import ModelMonitors, ModelMonitorsArgs, MonitoredVersion
 from estaleiro.config.environment import Environment, Model
@@ -121,10 +121,8 @@ class WatchedModel(pulumi.ComponentResource):
             saturated_replicas=float(alerts.saturation) * manifest.serving.max_replicas,
             max_replicas=manifest.serving.max_replicas,
         )
-        rules = serving_rules(context, thresholds)
-        if schedule_ids is not None:
-            rules += drift_rules(watch.drift_thresholds, schedule_ids)
-        self.policies = declare(name, context, rules, self)
+        drift = drift_signals(watch.drift_thresholds, schedule_ids) if schedule_ids is not None else []
+        self.policies = declare(name, context, rules(serving_signals(context, thresholds), drift), self)
         self.register_outputs(
             {
                 "dashboard": self.dashboard.id,

@@ -37,7 +37,7 @@ def test_every_alert_policy_has_a_channel_and_documentation(
     plans: dict[str, Plan], verdicts: Verdicts, check: str
 ) -> None:
     policies = addresses(plans, POLICY)
-    assert len(policies) == 4  # serving and drift, in dev and prod
+    assert len(policies) == 2  # the model's one policy, in dev and prod
     assert verdicts[check]["passed"] == policies and verdicts[check]["failed"] == set()
 
 

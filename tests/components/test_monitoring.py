@@ -113,7 +113,8 @@ def test_without_features_there_is_no_monitor_and_no_drift_policy_but_serving_is
     block = manifest[manifest.index("monitoring:") :]
     plan = plan_edited(tmp_path, "dev", block, "")
     assert plan.of_type(MONITORS) == []
-    assert set(policies(plan)) == {"serving"}
+    assert set(policies(plan)) == {"health"}
+    assert len(policies(plan)["health"].inputs["conditions"]) == 4
     assert len(plan.of_type(DASHBOARD)) == 1
 
 
@@ -142,7 +143,7 @@ def test_an_email_channel_per_address_and_a_pubsub_channel_for_automation(plan: 
 
 def test_every_policy_notifies_all_channels_and_names_model_stack_and_team(plan: Plan) -> None:
     channels = {c.urn: c for c in plan.of_type(CHANNEL)}
-    assert set(policies(plan)) == {"serving", "drift"}
+    assert set(policies(plan)) == {"health"}  # 4 serving + 2 drift conditions fit in one policy
     for policy in plan.of_type(POLICY):
         assert len(policy.inputs["notificationChannels"]) == len(channels), policy.name
         labels = policy.inputs["userLabels"]
@@ -169,7 +170,9 @@ def test_documentation_says_what_fired_what_it_means_and_the_runbook(plan: Plan)
 
 
 def test_serving_conditions_carry_the_manifests_thresholds(plan: Plan) -> None:
-    conditions = {c["displayName"]: c for c in policies(plan)["serving"].inputs["conditions"]}
+    conditions = {
+        c["displayName"]: c for c in policies(plan)["health"].inputs["conditions"] if "drift" not in c["displayName"]
+    }
     by_kind = {name.split(" ")[0]: c for name, c in conditions.items()}
     assert by_kind["5xx"]["conditionThreshold"]["thresholdValue"] == 0.05
     assert "denominatorFilter" in by_kind["5xx"]["conditionThreshold"]
@@ -185,8 +188,10 @@ def test_drift_covers_each_feature_once_at_its_own_threshold(plan: Plan) -> None
     [monitors] = plan.of_type(MONITORS)
     thresholds = monitors.inputs["thresholds"]
     covered: dict[str, float] = {}
-    for condition in policies(plan)["drift"].inputs["conditions"]:
-        body = condition["conditionThreshold"]
+    for condition in policies(plan)["health"].inputs["conditions"]:
+        body = condition.get("conditionThreshold", {})
+        if "feature_drift" not in body.get("filter", ""):
+            continue
         features = re.search(r"feature_name = one_of\(([^)]*)\)", body["filter"])
         assert features is not None
         for feature in re.findall(r'"([^"]+)"', features.group(1)):
@@ -195,7 +200,7 @@ def test_drift_covers_each_feature_once_at_its_own_threshold(plan: Plan) -> None
     assert covered == thresholds
 
 
-def test_many_distinct_thresholds_spill_into_a_second_drift_policy(tmp_path: Path) -> None:
+def test_conditions_that_do_not_fit_one_policy_split_into_serving_and_drift_policies(tmp_path: Path) -> None:
     distinct = ", ".join(
         f"{f}: 0.{i + 1}"
         for i, f in enumerate(
@@ -203,8 +208,12 @@ def test_many_distinct_thresholds_spill_into_a_second_drift_policy(tmp_path: Pat
         )
     )
     plan = plan_edited(tmp_path, "dev", "thresholds: {plan: 0.2, contract: 0.2}", f"thresholds: {{{distinct}}}")
-    drift = {p.name: len(p.inputs["conditions"]) for p in plan.of_type(POLICY) if "drift" in p.name}
-    assert drift == {"acme-ml-dev-churn-drift": 6, "acme-ml-dev-churn-drift-2": 1}  # 0.1 ... 0.7: 7 thresholds
+    counts = {p.name: len(p.inputs["conditions"]) for p in plan.of_type(POLICY)}
+    assert counts == {  # 0.1 ... 0.7: 7 thresholds, more than fit beside the 4 serving conditions
+        "acme-ml-dev-churn-serving": 4,
+        "acme-ml-dev-churn-drift": 6,
+        "acme-ml-dev-churn-drift-2": 1,
+    }
 
 
 # -- metric types, filters and API objects ----------------------------------------------------

@@ -27,7 +27,7 @@ def test_promotion_pr_diff_shows_exactly_the_serving_and_monitoring_change(repo:
     change = diff(cli, repo, "prod")
     assert change["summary"]["delete"] == 0
     assert [(r["action"], r["type"], r["name"]) for r in change["resources"]] == [
-        ("update", "gcp:monitoring/alertPolicy:AlertPolicy", "acme-ml-prod-churn-drift"),
+        ("update", "gcp:monitoring/alertPolicy:AlertPolicy", "acme-ml-prod-churn-health"),
         ("update", "gcp:monitoring/dashboard:Dashboard", "acme-ml-prod-churn-dashboard"),
         ("update", "pulumi-python:dynamic/vertex:ModelMonitors", "acme-ml-prod-churn-monitors"),
         ("update", "pulumi-python:dynamic/vertex:EndpointDeployment", "acme-ml-prod-churn-deployment"),
@@ -36,7 +36,7 @@ def test_promotion_pr_diff_shows_exactly_the_serving_and_monitoring_change(repo:
     resources = {r["name"]: r for r in change["resources"]}
     monitored = {c["path"] for c in resources["acme-ml-prod-churn-monitors"]["changes"]}
     assert {"versions.v7.training_table", "versions.v7.version_id"} <= monitored, "v7 gets its drift monitor"
-    drift_filters = [c for c in resources["acme-ml-prod-churn-drift"]["changes"] if c["path"].endswith(".filter")]
+    drift_filters = [c for c in resources["acme-ml-prod-churn-health"]["changes"] if c["path"].endswith(".filter")]
     assert drift_filters and all(schedules(c["new"]) == schedules(c["old"]) + 1 for c in drift_filters)
     changes = {c["path"]: (c.get("old"), c.get("new")) for c in resources["acme-ml-prod-churn-deployment"]["changes"]}
     assert changes["versions.v6.traffic_percent"] == (100, 90)
@@ -76,7 +76,7 @@ def test_completing_a_canary_retires_the_old_version(repo: Path, cli) -> None:
     commit_all(repo, "complete v7 in dev")
     change = diff(cli, repo, "dev")
     assert [(r["action"], r["name"]) for r in change["resources"]] == [
-        ("update", "acme-ml-dev-churn-drift"),
+        ("update", "acme-ml-dev-churn-health"),
         ("update", "acme-ml-dev-churn-dashboard"),
         ("update", "acme-ml-dev-churn-monitors"),
         ("update", "acme-ml-dev-churn-deployment"),
