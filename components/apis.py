@@ -11,6 +11,7 @@ from estaleiro.config.stack import StackConfig
 REQUIRED_APIS = (
     "aiplatform.googleapis.com",
     "artifactregistry.googleapis.com",
+    "bigquery.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
@@ -18,6 +19,7 @@ REQUIRED_APIS = (
     "iamcredentials.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
+    "pubsub.googleapis.com",
     "secretmanager.googleapis.com",  # the GitHub token CI builds read (components/secrets.py)
     "serviceusage.googleapis.com",
     "storage.googleapis.com",

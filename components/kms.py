@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+import pulumi_gcp.bigquery as bigquery
 import pulumi_gcp.kms as kms
 import pulumi_gcp.projects as projects
 import pulumi_gcp.storage as storage
@@ -26,6 +27,8 @@ class Keys(pulumi.ComponentResource):
     storage: kms.CryptoKey
     artifacts: kms.CryptoKey
     vertex: kms.CryptoKey
+    bigquery: kms.CryptoKey
+    pubsub: kms.CryptoKey
     grants: dict[str, kms.CryptoKeyIAMMember]
 
     def __init__(
@@ -59,10 +62,10 @@ class Keys(pulumi.ComponentResource):
             for purpose in KEYS
         }
         self.storage, self.artifacts, self.vertex = keys["storage"], keys["artifacts"], keys["vertex"]
+        self.bigquery, self.pubsub = keys["bigquery"], keys["pubsub"]
+        invoked = pulumi.InvokeOutputOptions(parent=self, depends_on=list(depends_on))
         agents = {
-            "storage": storage.get_project_service_account_output(
-                project=config.project, opts=pulumi.InvokeOutputOptions(parent=self, depends_on=list(depends_on))
-            ).member,
+            "storage": storage.get_project_service_account_output(project=config.project, opts=invoked).member,
             "artifacts": projects.ServiceIdentity(
                 f"{name}-artifactregistry-agent",
                 project=config.project,
@@ -71,6 +74,11 @@ class Keys(pulumi.ComponentResource):
             ).member,
             "vertex": projects.ServiceIdentity(
                 f"{name}-aiplatform-agent", project=config.project, service="aiplatform.googleapis.com", opts=child
+            ).member,
+            # The request-response log (BigQuery) and the alert topic (Pub/Sub) of the monitoring components.
+            "bigquery": bigquery.get_default_service_account_output(project=config.project, opts=invoked).member,
+            "pubsub": projects.ServiceIdentity(
+                f"{name}-pubsub-agent", project=config.project, service="pubsub.googleapis.com", opts=child
             ).member,
         }
         self.grants = {

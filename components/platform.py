@@ -1,4 +1,4 @@
-"""One environment's whole platform: the foundation, then every model the manifests serve."""
+"""One environment's whole platform: the foundation, the stack's monitoring, then every model the manifests serve."""
 
 from __future__ import annotations
 
@@ -6,35 +6,76 @@ import pulumi
 
 from components.ci_triggers import CiTriggers
 from components.foundation import Foundation
-from components.serving import ServedModel, ServingInputs
+from components.monitoring.channels import ChannelInputs, NotificationChannels
+from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
+from components.monitoring.request_log import RequestLog, RequestLogInputs
+from components.serving import ServedModel, ServingInputs, endpoint_id
 from estaleiro.config.environment import Environment
+from estaleiro.naming import serving_name
 
 
 class Platform(pulumi.ComponentResource):
     foundation: Foundation
+    request_log: RequestLog
+    channels: NotificationChannels
     models: dict[str, ServedModel]
+    watched: dict[str, WatchedModel]
     ci: CiTriggers
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("estaleiro:platform:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.foundation = foundation = Foundation(name, env, child)
-        serving = ServingInputs(
-            kms_key=foundation.keys.vertex.id,
-            service_account=foundation.accounts.model_serving.email,
-            depends_on=[foundation.keys.grants["vertex"]],
-        )
-        self.models = {m.name: ServedModel(f"{name}-{m.name}", env, m, serving, child) for m in env.models}
-        self.ci = CiTriggers(
+        keys, accounts = foundation.keys, foundation.accounts
+        self.request_log = RequestLog(
             name,
             env,
-            foundation.accounts.pr_builder,
-            foundation.accounts.ci_deployer,
-            foundation.buckets.build_logs,
+            RequestLogInputs(
+                kms_key=keys.bigquery.id,
+                readers={"monitoring": accounts.monitoring.member},
+                depends_on=[keys.grants["bigquery"]],
+            ),
             child,
         )
+        self.channels = NotificationChannels(
+            name, env, ChannelInputs(kms_key=keys.pubsub.id, depends_on=[keys.grants["pubsub"]]), child
+        )
+        serving = ServingInputs(
+            kms_key=keys.vertex.id,
+            service_account=accounts.model_serving.email,
+            depends_on=[keys.grants["vertex"], self.request_log.dataset],
+        )
+        self.models = {m.name: ServedModel(f"{name}-{m.name}", env, m, serving, child) for m in env.models}
+        monitor_output = foundation.buckets.pipeline_root.url.apply(lambda url: f"{url}/model-monitoring")
+        self.watched = {
+            m.name: WatchedModel(
+                f"{name}-{m.name}",
+                env,
+                m,
+                WatchInputs(
+                    endpoint_id=(endpoint := endpoint_id(serving_name(env.config, env.name, m.name))),
+                    endpoint_name=f"projects/{env.config.project}/locations/{env.config.region}/endpoints/{endpoint}",
+                    versions={
+                        v: RegisteredVersion(model=r.model_name, version_id=r.version_id)
+                        for v, r in served.versions.items()
+                    },
+                    channels=self.channels.for_model(
+                        m.manifest.monitoring.notification_emails, env.config.notification_emails
+                    ),
+                    monitor_output=monitor_output,
+                    kms_key=keys.vertex.id,
+                    deployment=served.deployment,
+                ),
+                child,
+            )
+            for m, served in ((m, self.models[m.name]) for m in env.models)
+        }
+        self.ci = CiTriggers(name, env, accounts.pr_builder, accounts.ci_deployer, foundation.buckets.build_logs, child)
         self.outputs: dict[str, pulumi.Input[object]] = {
             **foundation.outputs,
             "endpoints": {model: served.endpoint.id for model, served in self.models.items()},
+            "requestLog": self.request_log.dataset.dataset_id,
+            "alertsTopic": self.channels.topic.id,
+            "dashboards": {model: watched.dashboard.id for model, watched in self.watched.items()},
         }
         self.register_outputs(self.outputs)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp.vertex as vertex
 
+from components.monitoring.request_log import logging_config
 from components.providers.endpoint_deployment import DeployedVersion, EndpointDeployment, EndpointDeploymentArgs
 from components.providers.model_version import ModelVersion, ModelVersionArgs
 from estaleiro.config.environment import Environment, Model
@@ -81,6 +82,7 @@ class ServedModel(pulumi.ComponentResource):
             encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
             network=config.serving.private_network,
             private_service_connect_config=private_service_connect(config.serving),
+            predict_request_response_logging_config=logging_config(env, model),
             opts=child,
         )
         self.versions = {

@@ -15,7 +15,7 @@ BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
 ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
 TRIGGERS = ("pr", "deploy")
-KEYS = ("storage", "artifacts", "vertex")
+KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
 CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool
 
 

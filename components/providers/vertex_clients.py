@@ -48,6 +48,24 @@ class VertexClients:
 
         return self._client(EndpointServiceClient, EndpointServiceGrpcTransport, region)
 
+    def model_monitoring_service(self, region: str) -> Any:
+        """Model Monitoring v2 exists only in v1beta1 (preview)."""
+        from google.cloud.aiplatform_v1beta1.services.model_monitoring_service import ModelMonitoringServiceClient
+        from google.cloud.aiplatform_v1beta1.services.model_monitoring_service.transports.grpc import (
+            ModelMonitoringServiceGrpcTransport,
+        )
+
+        return self._client(ModelMonitoringServiceClient, ModelMonitoringServiceGrpcTransport, region)
+
+    def schedule_service(self, region: str) -> Any:
+        """v1beta1, the only version whose Schedule takes a `create_model_monitoring_job_request`."""
+        from google.cloud.aiplatform_v1beta1.services.schedule_service import ScheduleServiceClient
+        from google.cloud.aiplatform_v1beta1.services.schedule_service.transports.grpc import (
+            ScheduleServiceGrpcTransport,
+        )
+
+        return self._client(ScheduleServiceClient, ScheduleServiceGrpcTransport, region)
+
     def _client(self, client: Any, transport: Any, region: str) -> Any:
         if self.channel is not None:
             return client(transport=transport(channel=self.channel()))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow.fs as pafs
 
+from estaleiro import layout
 from estaleiro.config.environment import load_environment
 from estaleiro.datasets import read_table
 from estaleiro.drift import DEFAULT_THRESHOLD, DriftInputError, FeatureKind, Metric, compare, infer_kinds
@@ -95,11 +96,11 @@ def _from_manifest(model: str | None, stack: str | None) -> Declared:
     served = environment.model(model)
     if served is None:
         names = ", ".join(m.name for m in environment.models) or "none"
-        raise InvalidInput([Problem(f"stacks/{stack}/models/{model}.yaml", "", f"no such model; models: {names}")])
+        raise InvalidInput([Problem(layout.manifest_file(stack, model), "", f"no such model; models: {names}")])
     monitoring = served.manifest.monitoring
-    if monitoring is None:
+    if not monitoring.features:
         raise InvalidInput(
-            [Problem(served.file, "monitoring", "no monitoring block: declare its features and drift thresholds")]
+            [Problem(served.file, "monitoring.features", "no features declared: declare them and their types")]
         )
     return Declared(
         {name: FeatureKind(kind) for name, kind in monitoring.features.items()},

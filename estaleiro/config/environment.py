@@ -17,6 +17,7 @@ from estaleiro import layout
 from estaleiro.config.card import ModelCard
 from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
+from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
@@ -149,7 +150,17 @@ def _load_model(root: Path, path: Path, shown: str, problems: list[Problem]) -> 
         card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
         if card is not None:
             cards[version] = card
+    problems.extend(_baseline_problems(manifest, cards))
     return Model(path.stem, manifest, MappingProxyType(cards), shown)
+
+
+def _baseline_problems(manifest: ModelManifest, cards: Mapping[str, Card]) -> list[Problem]:
+    """Each served version's card must name a training table when the model is watched for drift."""
+    if not manifest.monitoring.features:
+        return []
+    served = [cards[v] for v, percent in manifest.traffic.items() if percent > 0 and v in cards]
+    found = [(c.file, training_table_problem(c.card.model_parameters.training_data.link)) for c in served]
+    return [Problem(file, TRAINING_LINK, problem) for file, problem in found if problem]
 
 
 def _load_card(root: Path, manifest: str, model: str, version: str, relative: str) -> Card:

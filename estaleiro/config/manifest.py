@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
 
+from estaleiro.config.monitoring import Monitoring
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Measure, Text, Version
 
 DIGEST_PIN = "@sha256:"
@@ -59,44 +60,6 @@ class Threshold(Frozen):
         return self
 
 
-FeatureType = Literal["numerical", "categorical"]
-DriftScore = Annotated[Measure, Field(ge=0, le=1, description="a drift score in [0, 1]")]
-
-
-class DriftSpec(Frozen):
-    """When a feature's drift alerts: Vertex AI's DataDriftSpec (metric types, default and per-feature thresholds)."""
-
-    categorical_metric: Literal["l_infinity", "jensen_shannon_divergence"] = Field(
-        default="l_infinity",
-        alias="categoricalMetric",
-        description="distance for categorical features; numerical features always use jensen_shannon_divergence",
-    )
-    default_threshold: DriftScore = Field(default=0.3, alias="defaultThreshold")
-    thresholds: dict[Text, DriftScore] = Field(
-        default_factory=dict, description="per-feature overrides of defaultThreshold; declared features only"
-    )
-
-
-class MonitoringSpec(Frozen):
-    """What Model Monitoring watches for this model and when it alerts."""
-
-    features: dict[Text, FeatureType] = Field(min_length=1, description="every monitored feature and its type")
-    drift: DriftSpec = Field(default_factory=DriftSpec)
-
-    @field_validator("drift")
-    @classmethod
-    def _declared(cls, drift: DriftSpec, info: ValidationInfo) -> DriftSpec:
-        """Checked on `drift`, so the error names the key and its line."""
-        features = info.data.get("features") or {}
-        undeclared = sorted(set(drift.thresholds) - set(features))
-        if features and undeclared:
-            raise ValueError(
-                f"thresholds name undeclared feature(s) {', '.join(undeclared)}; "
-                f"monitoring.features declares: {', '.join(sorted(features))}"
-            )
-        return drift
-
-
 class ModelManifest(Frozen):
     """What serves, with how much traffic, on what compute, owned by whom."""
 
@@ -117,7 +80,7 @@ class ModelManifest(Frozen):
         alias="canaryLimitPercent",
         description="overrides the stack's canary limit for this model",
     )
-    monitoring: MonitoringSpec | None = Field(default=None, description="drift monitoring of the model's features")
+    monitoring: Monitoring = Field(default_factory=Monitoring)
 
     @field_validator("traffic")
     @classmethod

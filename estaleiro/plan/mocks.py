@@ -56,6 +56,9 @@ class GcpMocks(Mocks):
         number = project_number(project)
         if args.token == "gcp:organizations/getProject:getProject":
             return {"number": number, "projectId": project, "name": project}
+        if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
+            email = f"bq-{number}@bigquery-encryption.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}", "project": project}
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
             email = f"service-{number}@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": project}
@@ -146,6 +149,8 @@ def _iam_member(ctx: Ctx) -> Outputs:
         or ctx.get("cryptoKeyId")
         or ctx.get("serviceAccountId")
         or ctx.get("repository")
+        or ctx.get("datasetId")
+        or ctx.get("topic")
         or ctx.project
     )
     return {"id": f"{target}/{ctx.get('role')}/{ctx.get('member')}", "etag": "BwY" + numeric_id(ctx.name)[:8]}
@@ -173,6 +178,24 @@ def _endpoint_deployment(ctx: Ctx) -> Outputs:
         "deployed_model_ids": {v: numeric_id(ctx.get("endpoint"), v)[:19] for v in versions},
         "traffic_split": {v: spec["traffic_percent"] for v, spec in versions.items()},
     }
+
+
+def _model_monitors(ctx: Ctx) -> Outputs:
+    location = f"projects/{ctx.project}/locations/{ctx.location}"
+    versions = ctx.inputs.get("versions", {})
+    return {
+        "id": f"{location}/modelMonitors/{ctx.get('prefix')}-*",
+        "monitors": {v: f"{location}/modelMonitors/{ctx.get('prefix')}-{v}" for v in versions},
+        "schedule_ids": {v: numeric_id(ctx.get("prefix"), v)[:18] for v in versions},
+    }
+
+
+def _dataset(ctx: Ctx) -> Outputs:
+    return {"id": f"projects/{ctx.project}/datasets/{ctx.get('datasetId')}"}
+
+
+def _topic(ctx: Ctx) -> Outputs:
+    return {"id": f"projects/{ctx.project}/topics/{ctx.get('name', ctx.name)}"}
 
 
 def _notification_channel(ctx: Ctx) -> Outputs:
@@ -210,6 +233,11 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
     "gcp:cloudbuild/trigger:Trigger": _project_resource("triggers"),
     "pulumi-python:dynamic/vertex:ModelVersion": _model_version,
     "pulumi-python:dynamic/vertex:EndpointDeployment": _endpoint_deployment,
+    "pulumi-python:dynamic/vertex:ModelMonitors": _model_monitors,
+    "gcp:bigquery/dataset:Dataset": _dataset,
+    "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam_member,
+    "gcp:pubsub/topic:Topic": _topic,
+    "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam_member,
 }
 
 

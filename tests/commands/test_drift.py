@@ -211,7 +211,8 @@ def test_bad_manifest_thresholds(repo: Path, data: Path, cli: Cli) -> None:
     manifest = repo / CHURN
     text = manifest.read_text()
     args = (str(data / "reference.csv"), str(data / "same.csv"), "--model", "churn", "--in", "dev")
-    manifest.write_text(text.replace("      plan: 0.2\n", "      plan: 0.2\n      churned: 0.1\n"))
+    assert "{plan: 0.2, contract: 0.2}" in text and "defaultThreshold: 0.3" in text
+    manifest.write_text(text.replace("{plan: 0.2, contract: 0.2}", "{plan: 0.2, contract: 0.2, churned: 0.1}"))
     assert re.fullmatch(
         rf"{CHURN}:\d+: monitoring\.drift: thresholds name undeclared feature\(s\) churned; .*", bad(repo, cli, *args)
     )

@@ -94,7 +94,7 @@ def test_base_diff_shows_update_create_and_delete(repo: Path, cli) -> None:
         assert resource["changes"] == [
             {"path": path, "old": "cc-4711", "new": "cc-9000"} for path in [c["path"] for c in resource["changes"]]
         ], resource["name"]
-        assert all(c["path"].endswith("labels.cost-center") for c in resource["changes"]), resource["name"]
+        assert all(c["path"].lower().endswith("labels.cost-center") for c in resource["changes"]), resource["name"]
 
 
 def test_base_without_the_stack_is_all_create(repo: Path, cli) -> None:

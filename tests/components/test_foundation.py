@@ -83,7 +83,7 @@ def test_buckets_wait_for_the_storage_agent_to_hold_the_key(plan: Plan) -> None:
 def test_keys_rotate_within_90_days_and_the_configured_days(plan: Plan) -> None:
     days = config(plan).kms_rotation_days
     keys = plan.of_type(CRYPTO_KEY)
-    assert {k.inputs["name"] for k in keys} == {"storage", "artifacts", "vertex"}
+    assert {k.inputs["name"] for k in keys} == {"storage", "artifacts", "vertex", "bigquery", "pubsub"}
     for key in keys:
         seconds = int(key.inputs["rotationPeriod"].removesuffix("s"))
         assert seconds <= min(days, 90) * 86_400, key.name
@@ -96,18 +96,18 @@ def test_keys_rotate_within_90_days_and_the_configured_days(plan: Plan) -> None:
 def test_each_service_agent_may_use_only_its_own_key(plan: Plan) -> None:
     grants = plan.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
     by_key = {r.inputs["cryptoKeyId"].rsplit("/cryptoKeys/", 1)[-1]: r for r in grants}
-    assert len(grants) == len(by_key) == 3
+    assert len(grants) == len(by_key) == 5
     agents = {
-        "storage": r"gs-project-accounts",
-        "artifacts": r"gcp-sa-artifactregistry",
-        "vertex": r"gcp-sa-aiplatform",
+        "storage": r"service-\d{12}@gs-project-accounts",
+        "artifacts": r"service-\d{12}@gcp-sa-artifactregistry",
+        "vertex": r"service-\d{12}@gcp-sa-aiplatform",
+        "bigquery": r"bq-\d{12}@bigquery-encryption",  # BigQuery's encryption account, not a service-* agent
+        "pubsub": r"service-\d{12}@gcp-sa-pubsub",
     }
     for purpose, agent in agents.items():
         grant = by_key[purpose]
         assert grant.inputs["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter", grant.name
-        assert re.fullmatch(
-            rf"serviceAccount:service-\d{{12}}@{agent}\.iam\.gserviceaccount\.com", grant.inputs["member"]
-        ), grant.name
+        assert re.fullmatch(rf"serviceAccount:{agent}\.iam\.gserviceaccount\.com", grant.inputs["member"]), grant.name
     assert not [r for r in plan.of_type(PROJECT_IAM) if r.inputs["role"].startswith("roles/cloudkms.crypto")]
 
 
@@ -196,11 +196,15 @@ def test_repositories_are_encrypted_cleaned_up_and_immutable(plan: Plan) -> None
     assert "dockerConfig" not in repositories["KFP"].inputs
 
 
+# Monitoring resources keep their labels in `userLabels`; a notification channel's `labels` configure its type.
+USER_LABELLED = {"gcp:monitoring/notificationChannel:NotificationChannel", "gcp:monitoring/alertPolicy:AlertPolicy"}
+
+
 def test_every_labelled_resource_carries_the_required_labels(plan: Plan) -> None:
-    labelled = [r for r in plan.resources if r.type in LABELLED or "labels" in r.inputs]
-    assert {r.type for r in labelled} >= LABELLED
+    labelled = [r for r in plan.resources if r.type in LABELLED | USER_LABELLED or "labels" in r.inputs]
+    assert {r.type for r in labelled} >= LABELLED | USER_LABELLED
     for resource in labelled:
-        labels = resource.inputs["labels"]
+        labels = resource.inputs["userLabels" if resource.type in USER_LABELLED else "labels"]
         assert (labels["env"], labels["team"], labels["managed-by"]) == (plan.stack, "ml-platform", "estaleiro"), (
             resource.name
         )
@@ -242,7 +246,8 @@ def test_apis_are_enabled_kept_on_destroy_and_awaited(plan: Plan) -> None:
     urns = {s.urn for s in services}
     first = ("gcp:kms/keyRing:KeyRing", ACCOUNT, "gcp:projects/serviceIdentity:ServiceIdentity")
     awaiting = [r for r in plan.resources if r.type in first or r.type.startswith("gcp:iam/workloadIdentityPool:")]
-    assert len(awaiting) == 9
+    # The key ring, five accounts (pr-builder included), the CI pool, and the Vertex and Pub/Sub agents.
+    assert len(awaiting) == 10
     for resource in awaiting:
         assert urns <= set(resource.dependencies), resource.name
 

@@ -1,0 +1,1 @@
+"""Watching what serves: request logging, drift monitors, notification channels, alert policies, dashboards."""

@@ -1,0 +1,254 @@
+"""A model's alerts: 5xx ratio, p99 latency, saturation, no traffic, and drift per feature, in as few policies as fit.
+
+Each policy notifies the stack's and the model's e-mail channels and the automation topic,
+carries user labels naming model, stack and team, and documentation an on-call engineer can
+act on: what fired, what each condition means, the dashboard and the exact rollback command.
+Conditions share a policy (an incident names its condition, the documentation explains each):
+one policy per model keeps a plan of hundreds of models fast, as each policy is a resource the
+plan registers. Drift conditions group the features that share a threshold (each feature stays
+its own time series, so an incident names the feature). Cloud Monitoring allows 6 conditions per
+policy (https://cloud.google.com/monitoring/alerts/concepts-indepth): a model whose conditions do
+not fit gets a serving policy and drift policies of at most 6 conditions each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import pulumi
+import pulumi_gcp.monitoring as monitoring
+
+from components.monitoring import metrics
+
+CONDITIONS_PER_POLICY = 6
+WINDOW = "300s"
+Condition = monitoring.AlertPolicyConditionArgs
+Threshold = monitoring.AlertPolicyConditionConditionThresholdArgs
+Aggregation = monitoring.AlertPolicyConditionConditionThresholdAggregationArgs
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What every policy of one model says and whom it tells."""
+
+    model: str
+    stack: str
+    team: str
+    project: str
+    user_labels: Mapping[str, str]
+    channels: pulumi.Input[Sequence[str]]
+    dashboard_url: str
+    endpoint_id: str
+
+
+@dataclass(frozen=True)
+class ServingThresholds:
+    """The manifest's `monitoring.alerts`, with saturation in replicas."""
+
+    error_ratio: float
+    p99_latency_ms: int
+    saturated_replicas: float
+    max_replicas: int
+
+
+Signal = tuple[Condition, str]  # a condition and what it means when it fires
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy before it is declared: its role in the resource name, and what on-call reads."""
+
+    role: str
+    title: str
+    severity: str
+    signals: Sequence[Signal]
+
+    @property
+    def meaning(self) -> str:
+        return "\n".join(f"- *{condition.display_name}*: {text}" for condition, text in self.signals)
+
+
+def documentation(context: AlertContext, rule: Rule) -> str:
+    """Markdown for the notification: what fired, what it means, the runbook. `${...}` are Monitoring's variables."""
+    where = (
+        f"model `{context.model}` (stack `{context.stack}`, team `{context.team}`, endpoint `{context.endpoint_id}`)"
+    )
+    return (
+        f"## {rule.title}: {context.model} in {context.stack}\n\n"
+        f"**What fired**: `${{condition.display_name}}` on {where}.\n\n"
+        f"**What it means**, by condition:\n{rule.meaning}\n\n"
+        "**Runbook**\n"
+        f"1. Open the model's dashboard: {context.dashboard_url}\n"
+        "   (traffic per version, errors, latency, replicas, drift, logs).\n"
+        f"2. If the version promoted last is the cause, roll back with `estaleiro rollback {context.model} --in "
+        f"{context.stack}` and merge the pull request it prints.\n"
+        "3. Otherwise follow the signal on the dashboard; the request log in BigQuery holds sampled requests.\n"
+    )
+
+
+def declare(
+    name: str, context: AlertContext, rules: Sequence[Rule], parent: pulumi.Resource
+) -> dict[str, monitoring.AlertPolicy]:
+    """One AlertPolicy per rule, named `<name>-<role>`."""
+    return {
+        rule.role: monitoring.AlertPolicy(
+            f"{name}-{rule.role}",
+            project=context.project,
+            display_name=f"{context.stack}/{context.model}: {rule.title}",
+            combiner="OR",
+            severity=rule.severity,
+            conditions=[condition for condition, _ in rule.signals],
+            notification_channels=context.channels,
+            user_labels=dict(context.user_labels),
+            documentation=monitoring.AlertPolicyDocumentationArgs(
+                content=documentation(context, rule),
+                mime_type="text/markdown",
+                subject=f"{rule.title}: {context.model}",
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for rule in rules
+    }
+
+
+def _endpoint(metric: str, context: AlertContext, *conditions: str) -> str:
+    return metrics.endpoint_series(metric, context.endpoint_id, *conditions)
+
+
+def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> list[Signal]:
+    """The four conditions every served model is watched for, from the manifest's `monitoring.alerts`."""
+    per_endpoint = Aggregation(
+        alignment_period=WINDOW,
+        per_series_aligner="ALIGN_DELTA",
+        cross_series_reducer="REDUCE_SUM",
+        group_by_fields=["resource.label.endpoint_id"],
+    )
+    errors = Threshold(
+        filter=_endpoint(metrics.RESPONSES, context, metrics.SERVER_ERRORS),
+        aggregations=[per_endpoint],
+        denominator_filter=_endpoint(metrics.RESPONSES, context),
+        denominator_aggregations=[per_endpoint],
+        comparison="COMPARISON_GT",
+        threshold_value=thresholds.error_ratio,
+        duration=WINDOW,
+    )
+    per_version = ["metric.label.deployed_model_id"]
+    latency = Threshold(
+        filter=_endpoint(metrics.LATENCIES, context, metrics.TOTAL_LATENCY),
+        aggregations=[
+            Aggregation(
+                alignment_period=WINDOW,
+                per_series_aligner="ALIGN_DELTA",
+                cross_series_reducer="REDUCE_PERCENTILE_99",
+                group_by_fields=per_version,
+            )
+        ],
+        comparison="COMPARISON_GT",
+        threshold_value=thresholds.p99_latency_ms,
+        duration=WINDOW,
+    )
+    saturation = Threshold(
+        filter=_endpoint(metrics.REPLICAS, context),
+        aggregations=[
+            Aggregation(
+                alignment_period=WINDOW,
+                per_series_aligner="ALIGN_MAX",
+                cross_series_reducer="REDUCE_MAX",
+                group_by_fields=per_version,
+            )
+        ],
+        comparison="COMPARISON_GE",
+        threshold_value=thresholds.saturated_replicas,
+        duration="900s",
+    )
+    no_traffic = monitoring.AlertPolicyConditionConditionAbsentArgs(
+        filter=_endpoint(metrics.PREDICTIONS, context),
+        aggregations=[
+            monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
+                alignment_period=WINDOW,
+                per_series_aligner="ALIGN_DELTA",
+                cross_series_reducer="REDUCE_SUM",
+                group_by_fields=["resource.label.endpoint_id"],
+            )
+        ],
+        duration="1800s",
+    )
+    ratio = f"{thresholds.error_ratio:.0%}"
+    return [
+        (
+            Condition(display_name=f"5xx responses above {ratio} of all", condition_threshold=errors),
+            f"more than {ratio} of prediction responses were server errors for 5 minutes: callers are failing. "
+            "A new version that crashes on some inputs, or replicas out of memory, are the usual causes.",
+        ),
+        (
+            Condition(
+                display_name=f"p99 total latency above {thresholds.p99_latency_ms} ms", condition_threshold=latency
+            ),
+            f"the 99th percentile of total prediction latency stayed above {thresholds.p99_latency_ms} ms for 5 "
+            "minutes: callers time out. Compare replicas with their target and the model's share of the latency.",
+        ),
+        (
+            Condition(
+                display_name=f"replicas at {thresholds.saturated_replicas:g} or more (saturation)",
+                condition_threshold=saturation,
+            ),
+            f"a deployed version ran at {thresholds.saturated_replicas:g} replicas or more (maxReplicas "
+            f"{thresholds.max_replicas}) for 15 minutes: autoscaling has no headroom left and latency will follow. "
+            "Raise serving.maxReplicas in the manifest, or find what changed in traffic.",
+        ),
+        (
+            Condition(display_name="no predictions for 30 minutes", condition_absent=no_traffic),
+            "the endpoint answered no prediction for 30 minutes although the manifest routes traffic to it: callers "
+            "may fail before they reach it (network, IAM, a client release), or the endpoint is unreachable.",
+        ),
+    ]
+
+
+DRIFT = (
+    "Vertex AI Model Monitoring found these features of sampled serving requests further from the serving "
+    "version's training data than the threshold (L-infinity for categorical, Jensen-Shannon for numerical "
+    "features). Predictions may be degrading: retrain on recent data, or roll back if a new version reads a "
+    "feature differently."
+)
+
+
+def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[Sequence[str]]) -> list[Signal]:
+    """One condition per distinct threshold; each feature stays its own time series, so an incident names it."""
+    by_threshold = [
+        (threshold, [feature for feature, _ in group])
+        for threshold, group in groupby(sorted(thresholds.items(), key=lambda item: (item[1], item[0])), lambda i: i[1])
+    ]
+    return [
+        (
+            Condition(
+                display_name=f"drift above {threshold:g}: {', '.join(features)}",
+                condition_threshold=Threshold(
+                    filter=schedule_ids.apply(lambda found, fs=features: metrics.drift_series(sorted(found), fs)),
+                    # Monitoring writes one point per run: the largest in an hour, kept until the next run.
+                    aggregations=[Aggregation(alignment_period="3600s", per_series_aligner="ALIGN_MAX")],
+                    comparison="COMPARISON_GT",
+                    threshold_value=threshold,
+                    duration="0s",
+                    evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
+                ),
+            ),
+            DRIFT,
+        )
+        for threshold, features in by_threshold
+    ]
+
+
+def rules(serving: Sequence[Signal], drift: Sequence[Signal]) -> list[Rule]:
+    """One policy per model while its conditions fit in one; else serving apart and drift in chunks of 6."""
+    if len(serving) + len(drift) <= CONDITIONS_PER_POLICY:
+        return [Rule("health", "model health", "ERROR", [*serving, *drift])]
+    chunks = [drift[i : i + CONDITIONS_PER_POLICY] for i in range(0, len(drift), CONDITIONS_PER_POLICY)]
+    return [
+        Rule("serving", "serving health", "ERROR", serving),
+        *(
+            Rule("drift" if n == 0 else f"drift-{n + 1}", "feature drift", "WARNING", chunk)
+            for n, chunk in enumerate(chunks)
+        ),
+    ]

@@ -1,0 +1,314 @@
+"""Monitoring as the manifests declare it: request logs, drift monitors, channels, alert policies, dashboards."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from google.cloud import monitoring_dashboard_v1, monitoring_v3
+from google.protobuf import json_format
+
+from components.monitoring.alerts import CONDITIONS_PER_POLICY
+from components.platform import Platform
+from estaleiro.config.environment import load_environment
+from estaleiro.plan.engine import run_program
+from estaleiro.plan.model import Plan, PlannedResource
+from tests.components.conftest import REPO
+
+POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
+CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
+MONITORS = "pulumi-python:dynamic/vertex:ModelMonitors"
+ENDPOINT = "gcp:vertex/aiEndpoint:AiEndpoint"
+DOCUMENTED = yaml.safe_load((REPO / "components/monitoring/metric_types.yaml").read_text())
+METRICS: dict[str, Any] = DOCUMENTED["metrics"]
+RESOURCE_LABELS = {"aiplatform.googleapis.com/Endpoint": {"endpoint_id", "location", "resource_container"}}
+
+
+def policies(plan: Plan) -> dict[str, PlannedResource]:
+    return {p.name.rsplit("-", 1)[-1]: p for p in plan.of_type(POLICY)}
+
+
+def endpoint_id(plan: Plan) -> str:
+    [endpoint] = plan.of_type(ENDPOINT)
+    return str(endpoint.inputs["name"])
+
+
+def plan_edited(tmp_path: Path, stack: str, old: str, new: str) -> Plan:
+    """The platform of `stack` after replacing `old` by `new` in its churn manifest."""
+    for name in ("stacks", "model_cards"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    manifest = tmp_path / f"stacks/{stack}/models/churn.yaml"
+    assert old in manifest.read_text()
+    manifest.write_text(manifest.read_text().replace(old, new))
+    env = load_environment(tmp_path, stack)
+    return run_program(lambda: Platform(f"acme-ml-{stack}", env), stack, env.config.project, env.config.region)
+
+
+# -- request-response logging ------------------------------------------------------------------
+
+
+def test_each_endpoint_logs_requests_into_the_stacks_dataset_at_its_sampling_rate(plan: Plan) -> None:
+    [endpoint] = plan.of_type(ENDPOINT)
+    config = endpoint.inputs["predictRequestResponseLoggingConfig"]
+    rate = {"dev": 1.0, "prod": 0.2}[plan.stack]
+    assert (config["enabled"], config["samplingRate"]) == (True, rate)
+    table = f"bq://acme-ml-{plan.stack}.acme_ml_{plan.stack}_requests.churn"
+    assert config["bigqueryDestination"]["outputUri"] == table
+    [dataset] = plan.of_type("gcp:bigquery/dataset:Dataset")
+    assert dataset.urn in endpoint.dependencies, "the endpoint waits for its log dataset"
+
+
+def test_the_request_log_is_encrypted_labelled_expiring_and_readable_by_monitoring(plan: Plan) -> None:
+    [dataset] = plan.of_type("gcp:bigquery/dataset:Dataset")
+    inputs = dataset.inputs
+    assert inputs["defaultEncryptionConfiguration"]["kmsKeyName"].endswith("/cryptoKeys/bigquery")
+    assert inputs["defaultPartitionExpirationMs"] == 90 * 86_400_000
+    assert inputs["labels"]["purpose"] == "request-log" and inputs["location"] == "us-central1"
+    [reader] = plan.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
+    assert (reader.inputs["role"], reader.inputs["member"]) == (
+        "roles/bigquery.dataViewer",
+        f"serviceAccount:{plan.stack}-monitoring@acme-ml-{plan.stack}.iam.gserviceaccount.com",
+    )
+
+
+# -- Model Monitoring v2 -----------------------------------------------------------------------
+
+
+def test_every_served_version_has_a_monitor_with_the_manifests_thresholds_and_its_cards_baseline(plan: Plan) -> None:
+    [monitors] = plan.of_type(MONITORS)
+    inputs = monitors.inputs
+    served = {"dev": {"v6", "v7"}, "prod": {"v6"}}[plan.stack]
+    assert set(inputs["versions"]) == served
+    assert inputs["versions"]["v6"]["training_table"] == "bq://acme-ml-dev.churn.training_2026_07"
+    assert (
+        inputs["versions"]["v6"]["model"]
+        == f"projects/acme-ml-{plan.stack}/locations/us-central1/models/acme-ml-{plan.stack}-churn"
+    )
+    assert inputs["thresholds"]["plan"] == 0.2 and inputs["thresholds"]["tenure_months"] == 0.3
+    assert inputs["features"]["plan"] == "categorical" and inputs["cron"] == "0 * * * *"
+    assert inputs["endpoint"] == f"projects/acme-ml-{plan.stack}/locations/us-central1/endpoints/{endpoint_id(plan)}"
+    [deployment] = plan.of_type("pulumi-python:dynamic/vertex:EndpointDeployment")
+    assert deployment.urn in monitors.dependencies, "monitors read a deployed model's log"
+
+
+def test_a_version_at_zero_traffic_is_not_monitored_and_a_retired_one_loses_its_monitor(tmp_path: Path) -> None:
+    canary_at_zero = plan_edited(
+        tmp_path / "zero", "dev", "traffic:\n  v6: 90\n  v7: 10", "traffic:\n  v6: 100\n  v7: 0"
+    )
+    [monitors] = canary_at_zero.of_type(MONITORS)
+    assert set(monitors.inputs["versions"]) == {"v6"}
+    retired = plan_edited(tmp_path / "retired", "dev", "traffic:\n  v6: 90\n  v7: 10", "traffic:\n  v6: 0\n  v7: 100")
+    [monitors] = retired.of_type(MONITORS)
+    assert set(monitors.inputs["versions"]) == {"v7"}
+
+
+def test_without_features_there_is_no_monitor_and_no_drift_policy_but_serving_is_watched(tmp_path: Path) -> None:
+    manifest = (REPO / "stacks/dev/models/churn.yaml").read_text()
+    block = manifest[manifest.index("monitoring:") :]
+    plan = plan_edited(tmp_path, "dev", block, "")
+    assert plan.of_type(MONITORS) == []
+    assert set(policies(plan)) == {"health"}
+    assert len(policies(plan)["health"].inputs["conditions"]) == 4
+    assert len(plan.of_type(DASHBOARD)) == 1
+
+
+# -- channels and alert policies ---------------------------------------------------------------
+
+
+def test_an_email_channel_per_address_and_a_pubsub_channel_for_automation(plan: Plan) -> None:
+    channels = {c.inputs["type"]: c for c in plan.of_type(CHANNEL) if c.inputs["type"] == "pubsub"}
+    emails = {c.inputs["labels"]["email_address"] for c in plan.of_type(CHANNEL) if c.inputs["type"] == "email"}
+    env = load_environment(REPO, plan.stack)
+    extra = {"dev": set(), "prod": {"churn-ds@acme.example.com"}}[plan.stack]  # the prod manifest's own recipient
+    assert emails == set(env.config.notification_emails) | extra and len(emails) == len(
+        env.config.notification_emails
+    ) + len(extra)
+    topic = f"projects/acme-ml-{plan.stack}/topics/acme-ml-{plan.stack}-alerts"
+    assert channels["pubsub"].inputs["labels"] == {"topic": topic}
+    [grant] = plan.of_type("gcp:pubsub/topicIAMMember:TopicIAMMember")
+    assert grant.inputs["role"] == "roles/pubsub.publisher"
+    assert re.fullmatch(
+        r"serviceAccount:service-\d{12}@gcp-sa-monitoring-notification\.iam\.gserviceaccount\.com",
+        grant.inputs["member"],
+    )
+    [topic_resource] = plan.of_type("gcp:pubsub/topic:Topic")
+    assert topic_resource.inputs["kmsKeyName"].endswith("/cryptoKeys/pubsub")
+
+
+def test_every_policy_notifies_all_channels_and_names_model_stack_and_team(plan: Plan) -> None:
+    channels = {c.urn: c for c in plan.of_type(CHANNEL)}
+    assert set(policies(plan)) == {"health"}  # 4 serving + 2 drift conditions fit in one policy
+    for policy in plan.of_type(POLICY):
+        assert len(policy.inputs["notificationChannels"]) == len(channels), policy.name
+        labels = policy.inputs["userLabels"]
+        assert (labels["model"], labels["env"], labels["team"]) == ("churn", plan.stack, "ml-platform"), policy.name
+        assert len(policy.inputs["conditions"]) <= CONDITIONS_PER_POLICY, policy.name
+
+
+def test_documentation_says_what_fired_what_it_means_and_the_runbook(plan: Plan) -> None:
+    [dashboard] = plan.of_type(DASHBOARD)
+    dashboard_id = json.loads(dashboard.inputs["dashboardJson"])["name"].rsplit("/", 1)[-1]
+    url = f"https://console.cloud.google.com/monitoring/dashboards/builder/{dashboard_id}?project=acme-ml-{plan.stack}"
+    for policy in plan.of_type(POLICY):
+        documentation = policy.inputs["documentation"]
+        assert documentation["mimeType"] == "text/markdown", policy.name
+        text = documentation["content"]
+        for part in (
+            "**What fired**",
+            "**What it means**",
+            "**Runbook**",
+            url,
+            f"`estaleiro rollback churn --in {plan.stack}`",
+        ):
+            assert part in text, (policy.name, part)
+
+
+def test_serving_conditions_carry_the_manifests_thresholds(plan: Plan) -> None:
+    conditions = {
+        c["displayName"]: c for c in policies(plan)["health"].inputs["conditions"] if "drift" not in c["displayName"]
+    }
+    by_kind = {name.split(" ")[0]: c for name, c in conditions.items()}
+    assert by_kind["5xx"]["conditionThreshold"]["thresholdValue"] == 0.05
+    assert "denominatorFilter" in by_kind["5xx"]["conditionThreshold"]
+    assert by_kind["p99"]["conditionThreshold"]["thresholdValue"] == {"dev": 1000, "prod": 500}[plan.stack]
+    assert by_kind["replicas"]["conditionThreshold"]["thresholdValue"] == {"dev": 3, "prod": 6}[plan.stack]
+    assert by_kind["no"]["conditionAbsent"]["duration"] == "1800s"
+    for condition in conditions.values():
+        body = condition.get("conditionThreshold") or condition["conditionAbsent"]
+        assert f'resource.label.endpoint_id = "{endpoint_id(plan)}"' in body["filter"], condition["displayName"]
+
+
+def test_drift_covers_each_feature_once_at_its_own_threshold(plan: Plan) -> None:
+    [monitors] = plan.of_type(MONITORS)
+    thresholds = monitors.inputs["thresholds"]
+    covered: dict[str, float] = {}
+    for condition in policies(plan)["health"].inputs["conditions"]:
+        body = condition.get("conditionThreshold", {})
+        if "feature_drift" not in body.get("filter", ""):
+            continue
+        features = re.search(r"feature_name = one_of\(([^)]*)\)", body["filter"])
+        assert features is not None
+        for feature in re.findall(r'"([^"]+)"', features.group(1)):
+            assert feature not in covered, feature
+            covered[feature] = body["thresholdValue"]
+    assert covered == thresholds
+
+
+def test_conditions_that_do_not_fit_one_policy_split_into_serving_and_drift_policies(tmp_path: Path) -> None:
+    distinct = ", ".join(
+        f"{f}: 0.{i + 1}"
+        for i, f in enumerate(
+            ["plan", "contract", "region", "support_calls", "tenure_months", "total_charges", "monthly_charges"]
+        )
+    )
+    plan = plan_edited(tmp_path, "dev", "thresholds: {plan: 0.2, contract: 0.2}", f"thresholds: {{{distinct}}}")
+    counts = {p.name: len(p.inputs["conditions"]) for p in plan.of_type(POLICY)}
+    assert counts == {  # 0.1 ... 0.7: 7 thresholds, more than fit beside the 4 serving conditions
+        "acme-ml-dev-churn-serving": 4,
+        "acme-ml-dev-churn-drift": 6,
+        "acme-ml-dev-churn-drift-2": 1,
+    }
+
+
+# -- metric types, filters and API objects ----------------------------------------------------
+
+
+TERM = re.compile(
+    r"^(?P<key>metric\.type|resource\.type|(?P<scope>metric|resource)\.label\.(?P<label>[a-z_]+)) = "
+    r'(?P<value>"[^"]*"|one_of\(("[^"]*"(, )?)+\)|starts_with\("[^"]*"\))$'
+)
+
+
+def check_filter(text: str) -> str:
+    """A monitoring filter of `AND`ed terms on one documented metric and its documented labels; returns the metric."""
+    terms = [TERM.match(term) for term in text.split(" AND ")]
+    assert all(terms), text
+    found = {m["key"]: m["value"] for m in terms if m}
+    metric = found["metric.type"].strip('"')
+    assert metric in METRICS, f"{metric} is not in metric_types.yaml"
+    assert found["resource.type"].strip('"') == METRICS[metric]["resource"], text
+    for match in terms:
+        assert match is not None
+        if match["scope"] == "metric":
+            assert match["label"] in METRICS[metric]["labels"], (metric, match["label"])
+        elif match["scope"] == "resource":
+            assert match["label"] in RESOURCE_LABELS[METRICS[metric]["resource"]], (metric, match["label"])
+    return metric
+
+
+def filters_of(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k in ("filter", "denominatorFilter") and isinstance(v, str)] + [
+            f for v in value.values() for f in filters_of(v)
+        ]
+    if isinstance(value, list):
+        return [f for v in value for f in filters_of(v)]
+    return []
+
+
+def test_the_metric_list_names_its_source() -> None:
+    assert DOCUMENTED["source"].startswith("https://cloud.google.com/monitoring/api/metrics_gcp")
+    assert all(name.startswith("aiplatform.googleapis.com/") for name in METRICS)
+
+
+def test_every_filter_reads_a_documented_metric_with_documented_labels(plan: Plan) -> None:
+    used = set()
+    for policy in plan.of_type(POLICY):
+        used |= {check_filter(f) for f in filters_of(policy.inputs["conditions"])}
+    [dashboard] = plan.of_type(DASHBOARD)
+    layout = json.loads(dashboard.inputs["dashboardJson"])
+    for tile in layout["mosaicLayout"]["tiles"]:
+        if "logsPanel" not in tile["widget"]:
+            used |= {check_filter(f) for f in filters_of(tile["widget"])}
+    assert "aiplatform.googleapis.com/model_monitoring/feature_drift_deviation" in used
+    assert "aiplatform.googleapis.com/prediction/online/response_count" in used
+
+
+@pytest.mark.parametrize(
+    "bad", ['metric.type = "aiplatform.googleapis.com/prediction/online/latency"', "metric.type=x"]
+)
+def test_the_filter_check_catches_typos(bad: str) -> None:
+    with pytest.raises(AssertionError):
+        check_filter(f'{bad} AND resource.type = "aiplatform.googleapis.com/Endpoint"')
+
+
+def test_every_alert_policy_is_a_valid_monitoring_v3_alert_policy(plan: Plan) -> None:
+    for policy in plan.of_type(POLICY):
+        body = {key: value for key, value in policy.inputs.items() if key != "project"}
+        parsed = json_format.ParseDict(body, monitoring_v3.AlertPolicy.pb(monitoring_v3.AlertPolicy()))
+        assert parsed.combiner == monitoring_v3.AlertPolicy.ConditionCombinerType.OR, policy.name
+        assert all(c.condition_threshold.filter or c.condition_absent.filter for c in parsed.conditions)
+
+
+def test_a_typo_in_a_policy_fails_the_parse() -> None:
+    with pytest.raises(json_format.ParseError):
+        json_format.ParseDict(
+            {"conditions": [{"conditionTreshold": {}}]}, monitoring_v3.AlertPolicy.pb(monitoring_v3.AlertPolicy())
+        )
+
+
+def test_the_dashboard_is_a_valid_dashboard_laid_out_most_important_first(plan: Plan) -> None:
+    [dashboard] = plan.of_type(DASHBOARD)
+    body = json.loads(dashboard.inputs["dashboardJson"])
+    parsed = json_format.ParseDict(body, monitoring_dashboard_v1.Dashboard.pb(monitoring_dashboard_v1.Dashboard()))
+    tiles = sorted(parsed.mosaic_layout.tiles, key=lambda t: (t.y_pos, t.x_pos))
+    titles = [t.widget.title for t in tiles]
+    assert titles[:2] == ["Open incidents on this endpoint", "Predictions per second, per deployed version"]
+    assert "Feature drift against training data, per feature" in titles and titles[-1] == "Endpoint logs"
+    cells: set[tuple[int, int]] = set()
+    for tile in tiles:
+        assert tile.x_pos + tile.width <= parsed.mosaic_layout.columns, tile.widget.title
+        mine = {
+            (x, y)
+            for x in range(tile.x_pos, tile.x_pos + tile.width)
+            for y in range(tile.y_pos, tile.y_pos + tile.height)
+        }
+        assert not cells & mine, f"{tile.widget.title} overlaps another tile"
+        cells |= mine
+    assert parsed.name == f"projects/acme-ml-{plan.stack}/dashboards/acme-ml-{plan.stack}-churn"

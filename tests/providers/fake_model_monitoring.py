@@ -1,0 +1,254 @@
+"""An in-process Vertex AI Model Monitoring v2: the real v1beta1 `ModelMonitoringService` and `ScheduleService`.
+
+Each rule below follows Google's v1beta1 reference, cited where it is enforced
+(https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1beta1, "REF" below).
+State (monitors, schedules, operations) lives in memory; faults are injected per method.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import grpc
+from croniter import croniter
+from google.cloud import aiplatform_v1beta1 as v1beta1
+from google.protobuf import empty_pb2
+
+from tests.providers.grpc_fake import OPERATION, GrpcFake, Method, Rejected
+
+REF = "https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1beta1"
+# REF#createmodelmonitorrequest: model_monitor_id "valid characters are /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/".
+MONITOR_ID = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+# REF#modelmonitoringschema.fieldschema: "Supported data types are: float integer boolean string categorical".
+DATA_TYPES = frozenset({"float", "integer", "boolean", "string", "categorical"})
+# REF#modelmonitoringobjectivespec.datadriftspec: the supported metric types per kind of feature.
+CATEGORICAL_METRICS = frozenset({"l_infinity", "jensen_shannon_divergence"})
+NUMERIC_METRICS = frozenset({"jensen_shannon_divergence"})
+MONITORS, SCHEDULES = (
+    "google.cloud.aiplatform.v1beta1.ModelMonitoringService",
+    "google.cloud.aiplatform.v1beta1.ScheduleService",
+)
+PROJECT = re.compile(r"^projects/([^/]+)/")
+
+
+class FakeModelMonitoring(GrpcFake):
+    """Monitors and schedules of one fake project (`project` spelled by id or `number`), served on 127.0.0.1."""
+
+    readonly = frozenset({"GetOperation", "GetModelMonitor", "ListModelMonitors", "GetSchedule", "ListSchedules"})
+
+    def __init__(self, project: str = "acme-ml-dev", number: str = "412345678901") -> None:
+        super().__init__()
+        self.project, self.number = project, number
+        self.monitors: dict[str, v1beta1.ModelMonitor] = {}
+        self.schedules: dict[str, v1beta1.Schedule] = {}
+
+    def methods(self) -> list[Method]:
+        mm, s = v1beta1, v1beta1
+        return [
+            (MONITORS, "CreateModelMonitor", mm.CreateModelMonitorRequest.deserialize, OPERATION, self._create_monitor),
+            (
+                MONITORS,
+                "GetModelMonitor",
+                mm.GetModelMonitorRequest.deserialize,
+                mm.ModelMonitor.serialize,
+                self._get_monitor,
+            ),
+            (
+                MONITORS,
+                "ListModelMonitors",
+                mm.ListModelMonitorsRequest.deserialize,
+                mm.ListModelMonitorsResponse.serialize,
+                self._list_monitors,
+            ),
+            (MONITORS, "UpdateModelMonitor", mm.UpdateModelMonitorRequest.deserialize, OPERATION, self._update_monitor),
+            (MONITORS, "DeleteModelMonitor", mm.DeleteModelMonitorRequest.deserialize, OPERATION, self._delete_monitor),
+            (
+                SCHEDULES,
+                "CreateSchedule",
+                s.CreateScheduleRequest.deserialize,
+                s.Schedule.serialize,
+                self._create_schedule,
+            ),
+            (SCHEDULES, "GetSchedule", s.GetScheduleRequest.deserialize, s.Schedule.serialize, self._get_schedule),
+            (
+                SCHEDULES,
+                "ListSchedules",
+                s.ListSchedulesRequest.deserialize,
+                s.ListSchedulesResponse.serialize,
+                self._list_schedules,
+            ),
+            (
+                SCHEDULES,
+                "UpdateSchedule",
+                s.UpdateScheduleRequest.deserialize,
+                s.Schedule.serialize,
+                self._update_schedule,
+            ),
+            (SCHEDULES, "DeleteSchedule", s.DeleteScheduleRequest.deserialize, OPERATION, self._delete_schedule),
+        ]
+
+    # -- names -------------------------------------------------------------------------------
+    def canonical(self, name: str) -> str:
+        """Vertex names resources with the project number, whichever way the request spelled the project
+        (REF#modelmonitor: name "projects/{project}/locations/{location}/modelMonitors/{model_monitor}")."""
+        match = PROJECT.match(name)
+        if match is None or match.group(1) not in (self.project, self.number):
+            raise Rejected(grpc.StatusCode.PERMISSION_DENIED, f"{name} is not in project {self.project}")
+        return PROJECT.sub(f"projects/{self.number}/", name)
+
+    def schedules_of(self, monitor: str) -> list[v1beta1.Schedule]:
+        target = self.canonical(monitor)
+        return [
+            s for s in self.schedules.values() if self.canonical(s.create_model_monitoring_job_request.parent) == target
+        ]
+
+    # -- model monitors ------------------------------------------------------------------------
+    def _check_monitor(self, monitor: v1beta1.ModelMonitor) -> None:
+        drift = monitor.tabular_objective.feature_drift_spec
+        declared = {f.name for f in monitor.model_monitoring_schema.feature_fields}
+        # REF#modelmonitoringobjectivespec.datadriftspec: features "should be a subset of the input feature names".
+        unknown = sorted(set(drift.features) - declared)
+        if unknown:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"drift features {unknown} are not in the schema")
+        bad_types = sorted({f.data_type for f in monitor.model_monitoring_schema.feature_fields} - DATA_TYPES)
+        if bad_types:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"data types {bad_types}; supported: {sorted(DATA_TYPES)}")
+        if drift.categorical_metric_type and drift.categorical_metric_type not in CATEGORICAL_METRICS:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"categorical metric {drift.categorical_metric_type}")
+        if drift.numeric_metric_type and drift.numeric_metric_type not in NUMERIC_METRICS:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"numeric metric {drift.numeric_metric_type}")
+        # REF#modelmonitor: the target is a model in the Vertex AI Model Registry.
+        if not monitor.model_monitoring_target.vertex_model.model:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "model_monitoring_target.vertex_model.model is required")
+
+    def _create_monitor(self, request: v1beta1.CreateModelMonitorRequest) -> Any:
+        if request.model_monitor_id and not MONITOR_ID.fullmatch(request.model_monitor_id):
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"model_monitor_id {request.model_monitor_id!r}")
+        name = self.canonical(f"{request.parent}/modelMonitors/{request.model_monitor_id or self.next_id()}")
+        if name in self.monitors:
+            raise Rejected(grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists")
+        self._check_monitor(request.model_monitor)
+
+        def apply() -> v1beta1.ModelMonitor:
+            monitor = v1beta1.ModelMonitor(request.model_monitor)
+            monitor.name = name
+            self.monitors[name] = monitor
+            return monitor
+
+        # REF#modelmonitoringservice: CreateModelMonitor returns a google.longrunning.Operation.
+        return self.operation("CreateModelMonitor", apply)
+
+    def _monitor(self, name: str) -> v1beta1.ModelMonitor:
+        canonical = self.canonical(name)
+        if canonical not in self.monitors:
+            raise Rejected(grpc.StatusCode.NOT_FOUND, f"{name} not found")
+        return self.monitors[canonical]
+
+    def _get_monitor(self, request: v1beta1.GetModelMonitorRequest) -> v1beta1.ModelMonitor:
+        return self._monitor(request.name)
+
+    def _list_monitors(self, request: v1beta1.ListModelMonitorsRequest) -> v1beta1.ListModelMonitorsResponse:
+        parent = self.canonical(request.parent)
+        return v1beta1.ListModelMonitorsResponse(
+            model_monitors=[m for n, m in self.monitors.items() if n.startswith(f"{parent}/")]
+        )
+
+    def _update_monitor(self, request: v1beta1.UpdateModelMonitorRequest) -> Any:
+        monitor = self._monitor(request.model_monitor.name)
+        paths = list(request.update_mask.paths)
+        # REF#updatemodelmonitorrequest: "update_mask: Required. Mask specifying which fields to update."
+        if not paths or "name" in paths:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"update_mask {paths} must name updatable fields")
+        updated = v1beta1.ModelMonitor(monitor)
+        for path in paths:
+            setattr(updated, path, getattr(request.model_monitor, path))
+        self._check_monitor(updated)
+
+        def apply() -> v1beta1.ModelMonitor:
+            self.monitors[monitor.name] = updated
+            return updated
+
+        return self.operation("UpdateModelMonitor", apply)
+
+    def _delete_monitor(self, request: v1beta1.DeleteModelMonitorRequest) -> Any:
+        monitor = self._monitor(request.name)
+        attached = self.schedules_of(monitor.name)
+        # REF#deletemodelmonitorrequest: "force: Optional. Force delete the model monitor with schedules."
+        if attached and not request.force:
+            raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{monitor.name} has schedules; delete them or force")
+
+        def apply() -> empty_pb2.Empty:
+            for schedule in attached:
+                del self.schedules[schedule.name]
+            del self.monitors[monitor.name]
+            return empty_pb2.Empty()
+
+        return self.operation("DeleteModelMonitor", apply)
+
+    # -- schedules ---------------------------------------------------------------------------
+    def _check_schedule(self, schedule: v1beta1.Schedule) -> None:
+        # REF#schedule: display_name and max_concurrent_run_count are required; cron is a cron schedule.
+        if not schedule.display_name:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "display_name is required")
+        if schedule.max_concurrent_run_count < 1:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "max_concurrent_run_count is required")
+        if not croniter.is_valid(schedule.cron):
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"cron {schedule.cron!r} is not a cron schedule")
+        # REF#createmodelmonitoringjobrequest: parent is "projects/{project}/locations/{location}/modelMonitors/{m}".
+        request = schedule.create_model_monitoring_job_request
+        if "create_model_monitoring_job_request" not in schedule:
+            raise Rejected(
+                grpc.StatusCode.INVALID_ARGUMENT, "a monitoring schedule needs create_model_monitoring_job_request"
+            )
+        self._monitor(request.parent)
+
+    def _create_schedule(self, request: v1beta1.CreateScheduleRequest) -> v1beta1.Schedule:
+        self._check_schedule(request.schedule)
+        schedule = v1beta1.Schedule(request.schedule)
+        schedule.name = self.canonical(f"{request.parent}/schedules/{self.next_id()}")
+        # REF#schedule.state: a new schedule is ACTIVE; REF#scheduleservice: CreateSchedule returns the Schedule.
+        schedule.state = v1beta1.Schedule.State.ACTIVE
+        self.schedules[schedule.name] = schedule
+        return schedule
+
+    def _schedule(self, name: str) -> v1beta1.Schedule:
+        canonical = self.canonical(name)
+        if canonical not in self.schedules:
+            raise Rejected(grpc.StatusCode.NOT_FOUND, f"{name} not found")
+        return self.schedules[canonical]
+
+    def _get_schedule(self, request: v1beta1.GetScheduleRequest) -> v1beta1.Schedule:
+        return self._schedule(request.name)
+
+    def _list_schedules(self, request: v1beta1.ListSchedulesRequest) -> v1beta1.ListSchedulesResponse:
+        parent = self.canonical(request.parent)
+        return v1beta1.ListSchedulesResponse(
+            schedules=[s for n, s in self.schedules.items() if n.startswith(f"{parent}/")]
+        )
+
+    def _update_schedule(self, request: v1beta1.UpdateScheduleRequest) -> v1beta1.Schedule:
+        current = self._schedule(request.schedule.name)
+        updated = v1beta1.Schedule(current)
+        for path in request.update_mask.paths:
+            value = getattr(request.schedule, path)
+            # REF#updateschedulerequest: "The non-empty fields cannot be unset."
+            if not value and getattr(current, path):
+                raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"{path} cannot be unset")
+            setattr(updated, path, value)
+        # REF#updateschedulerequest: "The scheduled request type cannot be changed."
+        if "create_model_monitoring_job_request" not in updated:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "the scheduled request type cannot be changed")
+        self._check_schedule(updated)
+        self.schedules[current.name] = updated
+        return updated
+
+    def _delete_schedule(self, request: v1beta1.DeleteScheduleRequest) -> Any:
+        schedule = self._schedule(request.name)
+
+        def apply() -> empty_pb2.Empty:
+            del self.schedules[schedule.name]
+            return empty_pb2.Empty()
+
+        # REF#scheduleservice: DeleteSchedule returns a google.longrunning.Operation.
+        return self.operation("DeleteSchedule", apply)
