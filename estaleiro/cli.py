@@ -85,6 +85,33 @@ def stacks(changed_since: str | None) -> int:
 
 
 @cli.group()
+def pipeline() -> None:
+    """Kubeflow pipelines: compile them, run them on this machine."""
+
+
+@pipeline.command("compile")
+def pipeline_compile() -> int:
+    """Write pipeline_specs/compiled/<pipeline>.yaml for every pipeline (byte-identical on every run)."""
+    from estaleiro.commands.pipeline import compile_pipelines
+
+    return compile_pipelines(repo_root())
+
+
+@pipeline.command("run")
+@click.argument("name")
+@click.option("--model", "model", required=True, help="Model whose manifest the run takes its values from.")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack the model serves in.")
+@click.option("--local", is_flag=True, required=True, help="Run on this machine with kfp.local (required for now).")
+@click.option("--data", type=click.Path(path_type=Path, dir_okay=False), help="Training rows (Parquet/CSV); default: generated.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Baseline rows for drift; default: generated.")
+def pipeline_run(name: str, model: str, stack: str, local: bool, data: Path | None, baseline: Path | None) -> int:
+    """Run pipeline NAME for MODEL in STACK on this machine. Exit 0 proposed, 1 not proposed, 2 bad input."""
+    from estaleiro.commands.pipeline import run
+
+    return run(repo_root(), name, model, stack, data, baseline)
+
+
+@cli.group()
 def env() -> None:
     """Environments (stacks)."""
 

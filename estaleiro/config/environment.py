@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
 from estaleiro.config.card import ModelCard
+from estaleiro.config.image import ModelImage, load_model_image
+from estaleiro.config.pipelines import CompiledPipeline, load_pipelines
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
@@ -51,6 +53,8 @@ class Environment:
     config: StackConfig
     models: tuple[Model, ...]
     config_file: str
+    pipelines: Mapping[str, CompiledPipeline] = field(default_factory=lambda: MappingProxyType({}))
+    model_image: ModelImage | None = None  # known where a model is retrained
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
@@ -92,9 +96,19 @@ def load_environment(root: Path, stack: str) -> Environment:
         model = _collect(problems, lambda path=path: _load_model(root, path))  # type: ignore[misc]
         if model is not None:
             models.append(model)
+    trained = [m for m in models if m.manifest.training is not None]
+    pipelines = _collect(problems, lambda: load_pipelines(root)) if trained else None
+    image = _collect(problems, lambda: load_model_image(root)) if trained else None
+    for model in trained if pipelines is not None else ():
+        wanted = model.manifest.training.pipeline  # type: ignore[union-attr]
+        if wanted not in pipelines:
+            message = f"no compiled pipeline {wanted!r}; run `estaleiro pipeline compile` (have: {', '.join(pipelines) or 'none'})"
+            problems.append(Problem(model.file, "training.pipeline", message))
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), display(root, config_path(root, stack)))
+    return Environment(
+        stack, config, tuple(models), display(root, config_path(root, stack)), pipelines or MappingProxyType({}), image
+    )
 
 
 def _load_model(root: Path, path: Path) -> Model:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, ValidationInfo, field_validator, model_validator
 
+from estaleiro.config.training import Training
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Version
 
 DIGEST_PIN = "@sha256:"
@@ -77,6 +78,7 @@ class ModelManifest(Frozen):
         alias="canaryLimitPercent",
         description="overrides the stack's canary limit for this model",
     )
+    training: Training | None = Field(default=None, description="continuous training; absent: never retrained")
 
     @field_validator("traffic")
     @classmethod

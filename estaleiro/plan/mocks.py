@@ -175,6 +175,16 @@ def _endpoint_deployment(ctx: Ctx) -> Outputs:
     }
 
 
+def _pipeline_template(ctx: Ctx) -> Outputs:
+    """Artifact Registry names a KFP version by the digest of its content."""
+    version = "sha256:" + hashlib.sha256(ctx.get("template").encode("utf-8")).hexdigest()
+    return {
+        "id": f"{ctx.get('host')}/{ctx.get('package')}",
+        "version": version,
+        "template_uri": f"{ctx.get('host')}/{ctx.get('package')}/{version}",
+    }
+
+
 def _notification_channel(ctx: Ctx) -> Outputs:
     name = f"projects/{ctx.project}/notificationChannels/{numeric_id(ctx.name)[:19]}"
     return {"id": name, "name": name}
@@ -210,6 +220,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
     "gcp:cloudbuild/trigger:Trigger": _project_resource("triggers"),
     "pulumi-python:dynamic/vertex:ModelVersion": _model_version,
     "pulumi-python:dynamic/vertex:EndpointDeployment": _endpoint_deployment,
+    "pulumi-python:dynamic/kfp:PipelineTemplate": _pipeline_template,
 }
 
 
