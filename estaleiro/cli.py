@@ -84,6 +84,34 @@ def stacks(changed_since: str | None) -> int:
     return run(repo_root(), changed_since)
 
 
+@cli.command()
+@click.argument("reference")
+@click.argument("current")
+@click.option("--model", metavar="MODEL", help="Take feature types and thresholds from this model's manifest.")
+@click.option("--in", "stack", metavar="STACK", help="Stack whose manifest of MODEL to read.")
+@click.option(
+    "--features",
+    metavar="SPEC",
+    help="Features to measure: NAME or NAME:TYPE, comma-separated, TYPE numerical or categorical "
+    "(e.g. plan:categorical,tenure_months:numerical); a NAME alone has its type inferred.",
+)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write the HTML report here.")
+def drift(
+    reference: str,
+    current: str,
+    model: str | None,
+    stack: str | None,
+    features: str | None,
+    fmt: str,
+    html: Path | None,
+) -> int:
+    """Drift of CURRENT from REFERENCE (CSV or Parquet, local or gs://) as Vertex AI Model Monitoring computes it."""
+    from estaleiro.commands.drift import drift as run
+
+    return run(reference, current, model=model, stack=stack, features=features, fmt=fmt, html=html)  # type: ignore[arg-type]
+
+
 @cli.group()
 def pipeline() -> None:
     """Kubeflow pipelines: compile them, run them on this machine."""

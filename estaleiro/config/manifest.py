@@ -58,6 +58,44 @@ class Threshold(Frozen):
         return self
 
 
+FeatureType = Literal["numerical", "categorical"]
+DriftScore = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1, description="a drift score in [0, 1]")]
+
+
+class DriftSpec(Frozen):
+    """When a feature's drift alerts: Vertex AI's DataDriftSpec (metric types, default and per-feature thresholds)."""
+
+    categorical_metric: Literal["l_infinity", "jensen_shannon_divergence"] = Field(
+        default="l_infinity",
+        alias="categoricalMetric",
+        description="distance for categorical features; numerical features always use jensen_shannon_divergence",
+    )
+    default_threshold: DriftScore = Field(default=0.3, alias="defaultThreshold")
+    thresholds: dict[Text, DriftScore] = Field(
+        default_factory=dict, description="per-feature overrides of defaultThreshold; declared features only"
+    )
+
+
+class MonitoringSpec(Frozen):
+    """What Model Monitoring watches for this model and when it alerts."""
+
+    features: dict[Text, FeatureType] = Field(min_length=1, description="every monitored feature and its type")
+    drift: DriftSpec = Field(default_factory=DriftSpec)
+
+    @field_validator("drift")
+    @classmethod
+    def _declared(cls, drift: DriftSpec, info: ValidationInfo) -> DriftSpec:
+        """Checked on `drift`, so the error names the key and its line."""
+        features = info.data.get("features") or {}
+        undeclared = sorted(set(drift.thresholds) - set(features))
+        if features and undeclared:
+            raise ValueError(
+                f"thresholds name undeclared feature(s) {', '.join(undeclared)}; "
+                f"monitoring.features declares: {', '.join(sorted(features))}"
+            )
+        return drift
+
+
 class ModelManifest(Frozen):
     """What serves, with how much traffic, on what compute, owned by whom."""
 
@@ -78,6 +116,7 @@ class ModelManifest(Frozen):
         alias="canaryLimitPercent",
         description="overrides the stack's canary limit for this model",
     )
+    monitoring: MonitoringSpec | None = Field(default=None, description="drift monitoring of the model's features")
     training: Training | None = Field(default=None, description="continuous training; absent: never retrained")
 
     @field_validator("traffic")

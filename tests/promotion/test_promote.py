@@ -22,7 +22,7 @@ V7_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
 PROMOTION_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
-@@ -18,5 +18,10 @@
+@@ -18,8 +18,13 @@
      artifactUri: gs://acme-ml-dev-models/churn/v6/
      image: {V6_IMAGE}
      card: model_cards/churn/v6.yaml
@@ -34,6 +34,9 @@ PROMOTION_OUTPUT = f"""\
 -  v6: 100
 +  v6: 90
 +  v7: 10
+ monitoring:
+   # Every feature the model reads, with how Vertex AI Model Monitoring measures its drift:
+   # numerical by Jensen-Shannon divergence, categorical by L-infinity distance.
 
 Suggested pull request title:
 
