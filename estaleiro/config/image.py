@@ -22,7 +22,13 @@ from estaleiro.config.validation import load_file
 
 SETTINGS = Path("images/model/image.yaml")
 # What `images/model/Dockerfile` copies from the repository root (its context; see .dockerignore).
-CONTEXT = ("images/model/Dockerfile", "images/model/requirements.lock", "images/model/server.py", "pyproject.toml", "estaleiro")
+CONTEXT = (
+    "images/model/Dockerfile",
+    "images/model/requirements.lock",
+    "images/model/server.py",
+    "pyproject.toml",
+    "estaleiro",
+)
 SKIP = ("__pycache__", ".pyc")
 
 REGISTRY = r"^[a-z0-9-]+-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"

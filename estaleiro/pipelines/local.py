@@ -12,6 +12,7 @@ import io
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ class LocalRun:
 class _Progress(io.TextIOBase):
     """Everything kfp prints goes to the log; a finished step also becomes a line on the screen."""
 
-    def __init__(self, log: io.TextIOBase, report: Callable[[str], None]) -> None:
-        self.log, self.report, self.started = log, report, time.monotonic()
+    def __init__(self, log: io.TextIOBase, report: Callable[[str], None], names: Mapping[str, str]) -> None:
+        self.log, self.report, self.names, self.started = log, report, names, time.monotonic()
         self.failed: list[str] = []
 
     def write(self, text: str) -> int:
@@ -46,7 +47,8 @@ class _Progress(io.TextIOBase):
         for task, status in FINISHED.findall(ANSI.sub("", text)):
             if status == "FAILURE":
                 self.failed.append(task)
-            self.report(f"  {task:<16} {status.lower():<8} {time.monotonic() - self.started:6.1f} s")
+            shown = self.names.get(task, task)
+            self.report(f"  {shown:<24} {status.lower():<8} {time.monotonic() - self.started:6.1f} s")
         return len(text)
 
     def flush(self) -> None:
@@ -59,13 +61,22 @@ def run_local(
     folder.mkdir(parents=True, exist_ok=True)
     root, log_path = folder / "outputs", folder / "run.log"
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=False)
-    with log_path.open("w", encoding="utf-8") as log:
-        progress = _Progress(log, report)
+    with log_path.open("w", encoding="utf-8") as log, warnings.catch_warnings():
+        # kfp warns that display names do nothing locally and that the image is not used here: both known.
+        warnings.filterwarnings("ignore", module=r"kfp\.local\..*")
+        progress = _Progress(log, report, display_names(pipeline))
         with redirect_stdout(progress):
             pipeline(**arguments)
     outputs = sorted(p for p in root.iterdir() if p.is_dir())
     failure = _failure(log_path.read_text(encoding="utf-8")) if progress.failed else ""
     return LocalRun(not progress.failed, outputs[-1], log_path, failure)
+
+
+def display_names(pipeline: GraphComponent) -> dict[str, str]:
+    """Task name -> the display name the pipeline gave it, in every DAG of the spec."""
+    spec = pipeline.pipeline_spec
+    dags = [spec.root.dag, *(c.dag for c in spec.components.values() if c.HasField("dag"))]
+    return {task: info.task_info.name for dag in dags for task, info in dag.tasks.items()}
 
 
 def _failure(log: str) -> str:
