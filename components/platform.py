@@ -10,6 +10,7 @@ from components.monitoring.channels import ChannelInputs, NotificationChannels
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
 from components.monitoring.request_log import RequestLog, RequestLogInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
+from components.training import ContinuousTraining, TrainingInputs
 from estaleiro.config.environment import Environment
 from estaleiro.naming import serving_name
 
@@ -20,6 +21,7 @@ class Platform(pulumi.ComponentResource):
     channels: NotificationChannels
     models: dict[str, ServedModel]
     watched: dict[str, WatchedModel]
+    training: ContinuousTraining
     ci: CiTriggers
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -70,6 +72,18 @@ class Platform(pulumi.ComponentResource):
             )
             for m, served in ((m, self.models[m.name]) for m in env.models)
         }
+        self.training = ContinuousTraining(
+            name,
+            env,
+            TrainingInputs(
+                pipeline_repository=foundation.repositories.pipelines.registry_uri,
+                pipeline_root=foundation.buckets.pipeline_root.url,
+                runner=accounts.pipeline_runner.email,
+                runner_member=accounts.pipeline_runner.member,
+                kms_key=keys.vertex.id,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]]),
+        )
         self.ci = CiTriggers(name, env, accounts.pr_builder, accounts.ci_deployer, foundation.buckets.build_logs, child)
         self.outputs: dict[str, pulumi.Input[object]] = {
             **foundation.outputs,

@@ -44,6 +44,11 @@ OK_OR_BAD_INPUT = exit_codes("0  done", "2  bad input (nothing written)")
 CI = exit_codes(
     "0  done", "1  GitHub failed", "2  bad input (arguments, no GITHUB_TOKEN, a repository or commit git cannot fetch)"
 )
+PIPELINE = exit_codes(
+    "0  a better model proposed",
+    "1  not proposed: the data stopped the run, or the challenger lost",
+    "2  bad input (nothing ran)",
+)
 EDITS = exit_codes("0  manifest written, PR text printed", "1  refused by a promotion rule", "2  bad input")
 
 
@@ -198,6 +203,37 @@ def drift(
     from estaleiro.commands.drift import drift as run
 
     return run(reference, current, model=model, stack=stack, features=features, fmt=fmt, html=html)  # type: ignore[arg-type]
+
+
+@cli.group(epilog=PIPELINE)
+def pipeline() -> None:
+    """Kubeflow pipelines: compile them, run them on this machine."""
+
+
+@pipeline.command("compile", epilog=OK_OR_BAD_INPUT)
+def pipeline_compile() -> int:
+    """Write pipeline_specs/compiled/<pipeline>.yaml for every pipeline (byte-identical on every run)."""
+    from estaleiro.commands.pipeline import compile_pipelines
+
+    return compile_pipelines(repo_root())
+
+
+@pipeline.command("run", epilog=PIPELINE)
+@click.argument("name")
+@click.option("--model", "model", required=True, help="Model whose manifest the run takes its values from.")
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack the model serves in.")
+@click.option("--local", is_flag=True, required=True, help="Run on this machine with kfp.local (required for now).")
+@click.option(
+    "--data", type=click.Path(path_type=Path, dir_okay=False), help="Training rows (Parquet/CSV); default: generated."
+)
+@click.option(
+    "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Baseline rows for drift; default: generated."
+)
+def pipeline_run(name: str, model: str, stack: str, local: bool, data: Path | None, baseline: Path | None) -> int:
+    """Run pipeline NAME for MODEL in STACK on this machine, as a schedule would run it in the cloud."""
+    from estaleiro.commands.pipeline import run
+
+    return run(repo_root(), name, model, stack, data, baseline)
 
 
 @cli.group(epilog=OK_OR_BAD_INPUT)

@@ -46,3 +46,15 @@ def upsert_comment(client: Github, repository: str, number: int, marker: str, bo
     except GithubException as err:
         message = err.data.get("message") if isinstance(err.data, dict) else err.data
         raise GitHubError(f"GitHub: commenting on {repository}#{number} failed ({err.status}): {message}") from None
+
+
+def open_pull_request(client: Github, repository: str, branch: str, title: str, body: str) -> str:
+    """Open a pull request from `branch` into the default branch; its web address."""
+    try:
+        repo = client.get_repo(repository)
+        return str(repo.create_pull(base=repo.default_branch, head=branch, title=title, body=body).html_url)
+    except GithubException as err:
+        message = err.data.get("message") if isinstance(err.data, dict) else err.data
+        raise GitHubError(
+            f"GitHub: opening a pull request from {branch} on {repository} failed ({err.status}): {message}"
+        ) from None

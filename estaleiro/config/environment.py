@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
@@ -18,6 +18,7 @@ from estaleiro.config.card import ModelCard
 from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
+from estaleiro.config.pipelines import CompiledPipeline, load_pipelines
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
@@ -53,6 +54,7 @@ class Environment:
     config: StackConfig
     models: tuple[Model, ...]
     config_file: str
+    pipelines: Mapping[str, CompiledPipeline] = field(default_factory=lambda: MappingProxyType({}))
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
@@ -110,9 +112,25 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
     if config is not None:
         problems.extend(check_names(config, stack, config_file, models))
         problems.extend(peering_problems(config, models, config_file))
+    trained = [m for m in models if m.manifest.training is not None]
+    pipelines = _collect(problems, lambda: load_pipelines(root)) if trained else None
+    for model in trained if pipelines is not None else ():
+        assert pipelines is not None
+        wanted = model.manifest.training.pipeline  # type: ignore[union-attr]
+        if wanted not in pipelines:
+            have = ", ".join(pipelines) or "none"
+            message = f"no compiled pipeline {wanted!r}; run `estaleiro pipeline compile` (have: {have})"
+            problems.append(Problem(model.file, "training.pipeline", message))
+        elif pipelines[wanted].model_image is None:
+            message = (
+                f"{wanted} runs in {', '.join(pipelines[wanted].images) or 'no image'}: a pipeline that proposes "
+                "versions runs all its steps in one model image's train target (<registry>/<name>-train:<tag>), "
+                "so the versions it proposes serve that image's serve target"
+            )
+            problems.append(Problem(model.file, "training.pipeline", message))
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), config_file)
+    return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}))
 
 
 def peering_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:

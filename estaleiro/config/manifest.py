@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
 
 from estaleiro.config.monitoring import Monitoring
+from estaleiro.config.training import Training
 from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Measure, Text, Version
 
 DIGEST_PIN = "@sha256:"
@@ -81,6 +82,7 @@ class ModelManifest(Frozen):
         description="overrides the stack's canary limit for this model",
     )
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    training: Training | None = Field(default=None, description="continuous training; absent: never retrained")
 
     @field_validator("traffic")
     @classmethod

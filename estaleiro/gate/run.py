@@ -46,10 +46,11 @@ def judge(root: Path, stacks: list[str], tree: BaseTree, edits: Mapping[str, str
 
 
 def _edited_copy(root: Path, edits: Mapping[str, str], into: Path) -> Path:
-    """Every stack, not only the edited ones (a stack's upstream must exist for it to load), and the cards."""
+    """What the loader reads: every stack (a stack's upstream must exist), the cards and the compiled pipelines."""
     shutil.copytree(root / layout.STACKS, into / layout.STACKS, symlinks=True)
-    if (root / layout.MODEL_CARDS).is_dir():
-        shutil.copytree(root / layout.MODEL_CARDS, into / layout.MODEL_CARDS, symlinks=True)
+    for data in (layout.MODEL_CARDS, layout.COMPILED_PIPELINES):
+        if (root / data).is_dir():
+            shutil.copytree(root / data, into / data, symlinks=True)
     for relative, text in edits.items():
         (into / relative).parent.mkdir(parents=True, exist_ok=True)
         (into / relative).write_text(text, encoding="utf-8")

@@ -198,6 +198,16 @@ def _topic(ctx: Ctx) -> Outputs:
     return {"id": f"projects/{ctx.project}/topics/{ctx.get('name', ctx.name)}"}
 
 
+def _pipeline_template(ctx: Ctx) -> Outputs:
+    """Artifact Registry names a KFP version by the digest of its content."""
+    version = "sha256:" + hashlib.sha256(ctx.get("template").encode("utf-8")).hexdigest()
+    return {
+        "id": f"{ctx.get('host')}/{ctx.get('package')}",
+        "version": version,
+        "template_uri": f"{ctx.get('host')}/{ctx.get('package')}/{version}",
+    }
+
+
 def _notification_channel(ctx: Ctx) -> Outputs:
     name = f"projects/{ctx.project}/notificationChannels/{numeric_id(ctx.name)[:19]}"
     return {"id": name, "name": name}
@@ -238,6 +248,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
     "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam_member,
     "gcp:pubsub/topic:Topic": _topic,
     "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam_member,
+    "pulumi-python:dynamic/kfp:PipelineTemplate": _pipeline_template,
 }
 
 

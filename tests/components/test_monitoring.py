@@ -41,7 +41,7 @@ def endpoint_id(plan: Plan) -> str:
 
 def plan_edited(tmp_path: Path, stack: str, old: str, new: str) -> Plan:
     """The platform of `stack` after replacing `old` by `new` in its churn manifest."""
-    for name in ("stacks", "model_cards"):
+    for name in ("stacks", "model_cards", "pipeline_specs"):  # what the loader reads
         shutil.copytree(REPO / name, tmp_path / name)
     manifest = tmp_path / f"stacks/{stack}/models/churn.yaml"
     assert old in manifest.read_text()
@@ -70,7 +70,8 @@ def test_the_request_log_is_encrypted_labelled_expiring_and_readable_by_monitori
     assert inputs["defaultEncryptionConfiguration"]["kmsKeyName"].endswith("/cryptoKeys/bigquery")
     assert inputs["defaultPartitionExpirationMs"] == 90 * 86_400_000
     assert inputs["labels"]["purpose"] == "request-log" and inputs["location"] == "us-central1"
-    [reader] = plan.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
+    grants = plan.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
+    [reader] = [g for g in grants if g.inputs["datasetId"] == inputs["datasetId"]]  # training reads its own table
     assert (reader.inputs["role"], reader.inputs["member"]) == (
         "roles/bigquery.dataViewer",
         f"serviceAccount:{plan.stack}-monitoring@acme-ml-{plan.stack}.iam.gserviceaccount.com",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import get_args
 
@@ -41,6 +42,8 @@ def add_model(root: Path, stack: str, name: str) -> None:
     manifest = (REPO / "stacks/dev/models/churn.yaml").read_text().replace("model_cards/churn/", f"model_cards/{name}/")
     (root / "stacks" / stack / "models" / f"{name}.yaml").write_text(manifest)
     (root / "model_cards" / name).mkdir(parents=True)
+    if not (root / "pipeline_specs").exists():  # the compiled pipeline its training block runs
+        shutil.copytree(REPO / "pipeline_specs", root / "pipeline_specs")
     for card in (REPO / "model_cards/churn").glob("v*.yaml"):
         text = card.read_text().replace("  name: churn\n", f"  name: {name}\n", 1)
         (root / "model_cards" / name / card.name).write_text(text)

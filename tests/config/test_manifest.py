@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    for name in ("stacks", "model_cards"):
+    for name in ("stacks", "model_cards", "pipeline_specs"):  # what the loader reads
         shutil.copytree(REPO / name, tmp_path / name)
     return tmp_path
 

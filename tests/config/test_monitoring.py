@@ -16,7 +16,7 @@ CHURN = "stacks/dev/models/churn.yaml"
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    for name in ("stacks", "model_cards"):
+    for name in ("stacks", "model_cards", "pipeline_specs"):  # what the loader reads
         shutil.copytree(REPO / name, tmp_path / name)
     return tmp_path
 

@@ -1,0 +1,136 @@
+"""Continuous training in the cloud: the pipeline template published, and a schedule per model.
+
+For every model whose manifest has a `training` block: its compiled pipeline is published to
+the stack's KFP repository (content-addressed versions; one template per pipeline, shared by
+the stack's models) and a Vertex AI schedule runs that template's *version* with the model's
+values as run parameters, as the pipeline-runner account, writing under the pipeline-root
+bucket, encrypted with the stack's Vertex key. The runner gets what the steps read beyond the
+foundation's grants: the training table's dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp.bigquery as bigquery
+import pulumi_gcp.colab as colab
+
+from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
+from estaleiro.config.environment import Environment, Model
+from estaleiro.config.pipelines import CompiledPipeline
+from estaleiro.naming import global_name, labels, models_bucket
+from estaleiro.training.spec import spec_for
+
+TAG = "latest"  # a mutable pointer for people browsing the registry; schedules name versions
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """What training needs from the foundation."""
+
+    pipeline_repository: pulumi.Input[str]  # https://<region>-kfp.pkg.dev/<project>/<repository>
+    pipeline_root: pulumi.Input[str]  # gs://<bucket>
+    runner: pulumi.Input[str]  # the pipeline-runner account's e-mail
+    runner_member: pulumi.Input[str]
+    kms_key: pulumi.Input[str]
+
+
+class ContinuousTraining(pulumi.ComponentResource):
+    templates: dict[str, PipelineTemplate]
+    schedules: dict[str, colab.Schedule]
+
+    def __init__(
+        self, name: str, env: Environment, inputs: TrainingInputs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("estaleiro:training:ContinuousTraining", name, None, opts)
+        trained = [m for m in env.models if m.manifest.training is not None]
+        used = {m.manifest.training.pipeline for m in trained if m.manifest.training}
+        self.templates = {
+            pipeline: PipelineTemplate(
+                f"{name}-{pipeline}",
+                PipelineTemplateArgs(
+                    host=inputs.pipeline_repository,
+                    package=env.pipelines[pipeline].package,
+                    template=env.pipelines[pipeline].text,
+                    tags=[TAG],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for pipeline in sorted(used)
+        }
+        self.schedules = {model.name: self._schedule(name, env, model, inputs) for model in trained}
+        self.register_outputs(
+            {
+                "templates": {p: t.template_uri for p, t in self.templates.items()},
+                "schedules": {m: s.name for m, s in self.schedules.items()},
+            }
+        )
+
+    def _schedule(self, name: str, env: Environment, model: Model, inputs: TrainingInputs) -> colab.Schedule:
+        training = model.manifest.training
+        assert training is not None
+        config = env.config
+        pipeline = env.pipelines[training.pipeline]
+        dataset = _dataset(training.data.table)
+        grant = bigquery.DatasetIamMember(
+            f"{name}-{model.name}-training-data",
+            project=dataset[0],
+            dataset_id=dataset[1],
+            role="roles/bigquery.dataViewer",
+            member=inputs.runner_member,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        values = run_parameters(env, model, pipeline)
+        template = self.templates[training.pipeline]
+        return colab.Schedule(
+            f"{name}-{model.name}",
+            display_name=global_name(config, env.name, f"{model.name}-{training.pipeline}"),
+            project=config.project,
+            location=config.region,
+            cron=training.schedule,
+            max_concurrent_run_count="1",
+            allow_queueing=False,
+            create_pipeline_job_request=colab.ScheduleCreatePipelineJobRequestArgs(
+                parent=f"projects/{config.project}/locations/{config.region}",
+                pipeline_job=colab.ScheduleCreatePipelineJobRequestPipelineJobArgs(
+                    display_name=f"{model.name}-{training.pipeline}",
+                    template_uri=template.template_uri,
+                    service_account=inputs.runner,
+                    labels=labels(config, env.name, model=model.name, pipeline=training.pipeline),
+                    encryption_spec=colab.ScheduleCreatePipelineJobRequestPipelineJobEncryptionSpecArgs(
+                        kms_key_name=inputs.kms_key
+                    ),
+                    runtime_config=colab.ScheduleCreatePipelineJobRequestPipelineJobRuntimeConfigArgs(
+                        gcs_output_directory=pulumi.Output.concat(inputs.pipeline_root, "/", model.name),
+                        parameter_values=values,
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
+        )
+
+
+def run_parameters(env: Environment, model: Model, pipeline: CompiledPipeline) -> Mapping[str, str]:
+    """The values a scheduled run gets: the manifest's, as the template declares them."""
+    training = model.manifest.training
+    image = pipeline.model_image
+    assert training is not None and image is not None  # both checked where the environment loads
+    spec = spec_for(env, model, image.target("serve"))
+    champion = spec.champion
+    baseline = model.cards[champion.version].card.model_parameters.training_data.link if champion else ""
+    values = {
+        "spec": spec.parameter(),
+        "data_uri": training.data.table,
+        "baseline_uri": baseline,
+        "models_bucket": f"gs://{models_bucket(env.config, env.name)}",
+        "repository": f"github:{env.config.ci_repository}",
+        "bucket_mirror": "",
+    }
+    return {key: value for key, value in values.items() if key in pipeline.parameters}
+
+
+def _dataset(table: str) -> tuple[str, str]:
+    project, dataset, _ = table.removeprefix("bq://").split(".", 2)
+    return project, dataset

@@ -1,0 +1,126 @@
+"""`estaleiro pipeline compile` and `estaleiro pipeline run NAME --model M --in STACK --local`.
+
+A local run takes the model's manifest from the stack exactly as a scheduled run in the cloud
+would, reads its data from files (or generates the synthetic churn data set when none is
+given), and proposes a better model as a branch of this repository. Everything that can be
+wrong with the input is found before the first step runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import click
+
+from estaleiro.config.environment import Environment, Model, load_environment
+from estaleiro.errors import InvalidInput, Problem
+from estaleiro.layout import display
+from estaleiro.pipelines.catalog import pipeline as find
+from estaleiro.pipelines.compile import compile_all
+
+RUNS = Path(".estaleiro/runs")  # gitignored
+
+
+def compile_pipelines(root: Path) -> int:
+    for path in compile_all(root):
+        click.echo(f"wrote {display(root, path)}")
+    return 0
+
+
+def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, baseline: Path | None) -> int:
+    from estaleiro.pipelines.local import report_to_stderr, run_local
+    from estaleiro.training.spec import spec_for
+
+    pipeline = find(name)
+    env = load_environment(root, stack)
+    model = _trained_model(env, model_name)
+    for option, path in (("--data", data), ("--baseline", baseline)):
+        if path is not None and not path.is_file():
+            raise InvalidInput([Problem(option, "", f"{path} does not exist")])
+    image = env.pipelines[model.manifest.training.pipeline].model_image  # type: ignore[union-attr]
+    assert image is not None  # checked where the environment loads
+    spec = spec_for(env, model, image.target("serve"))
+    if spec.champion is None:
+        raise InvalidInput(
+            [Problem(model.file, "traffic", f"{model_name} serves no version: nothing to judge against")]
+        )
+    folder = root / RUNS / f"{name}-{model_name}-{stack}-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%SZ}"
+    data_uri, baseline_uri = _data(folder, data, baseline)
+    click.echo(
+        f"{name}: {model_name} in {stack}, champion {spec.champion.version}, outputs in {display(root, folder)}",
+        err=True,
+    )
+    outcome = run_local(
+        pipeline.build(root, image.target("train")),
+        {
+            "spec": spec.parameter(),
+            "data_uri": data_uri,
+            "baseline_uri": baseline_uri,
+            "models_bucket": f"gs://{_bucket(env)}",
+            "repository": str(root),
+            "bucket_mirror": str(folder / "buckets"),
+        },
+        folder,
+        report_to_stderr,
+    )
+    return _summary(root, outcome.folder, outcome.log, outcome.failure if not outcome.succeeded else "")
+
+
+def _trained_model(env: Environment, name: str) -> Model:
+    model = env.model(name)
+    if model is None:
+        served = ", ".join(m.name for m in env.models) or "none"
+        raise InvalidInput([Problem(f"stacks/{env.name}/models/{name}.yaml", "", f"no such model; models: {served}")])
+    if model.manifest.training is None:
+        raise InvalidInput([Problem(model.file, "training", "no training block: add one to retrain this model")])
+    return model
+
+
+def _bucket(env: Environment) -> str:
+    from estaleiro.naming import models_bucket
+
+    return models_bucket(env.config, env.name)
+
+
+def _data(folder: Path, data: Path | None, baseline: Path | None) -> tuple[str, str]:
+    """The given files, or the synthetic churn data set: baseline and fresh rows from different seeds."""
+    from estaleiro.training.dataset import churn_frame
+
+    generated = folder / "data"
+    uris = []
+    for given, seed, name in ((data, 1, "training.parquet"), (baseline, 0, "baseline.parquet")):
+        if given is None:
+            generated.mkdir(parents=True, exist_ok=True)
+            given = generated / name
+            churn_frame(seed=seed).to_parquet(given, index=False)
+        uris.append(str(given.resolve()))
+    return uris[0], uris[1]
+
+
+def _summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
+    """Where everything is; exit 1 when the run ends without a proposal (a stop or a rejected challenger)."""
+    shown = {
+        "drift report": outputs / "validate" / "report",
+        "metrics": outputs / "evaluate" / "scores",
+        "model": outputs / "train" / "model",
+        "verdict": outputs / "judge" / "verdict",
+        "log": log,
+    }
+    for what, path in shown.items():
+        if path.exists():
+            click.echo(f"{what + ':':<14} {display(root, path)}")
+    if failure:
+        click.echo(f"stopped: {failure}")
+        return 1
+    proposal = outputs / "propose" / "proposal"
+    if not proposal.exists():
+        verdict = json.loads((outputs / "judge" / "verdict").read_text(encoding="utf-8"))
+        click.echo("not proposed: " + "; ".join(verdict["reasons"]))
+        return 1
+    made = json.loads(proposal.read_text(encoding="utf-8"))
+    for key in ("version", "artifact", "card", "branch"):
+        click.echo(f"{key + ':':<14} {made[key]}")
+    click.echo(f"\nSuggested pull request title:\n\n{made['title']}\n\nSuggested pull request body:\n\n{made['body']}")
+    return 0
