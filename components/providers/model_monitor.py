@@ -239,7 +239,11 @@ def _training(spec: Mapping[str, Any]) -> Any:
     from google.cloud.aiplatform_v1beta1 import ModelMonitoringInput
 
     dataset = ModelMonitoringInput.ModelMonitoringDataset
-    source = dataset.ModelMonitoringBigQuerySource(table_uri=spec["training_table"])
+    link = spec["training_table"]
+    if link.startswith("gs://"):  # a CSV snapshot the training pipeline stored beside the model
+        csv = dataset.ModelMonitoringGcsSource(gcs_uri=link, format_=dataset.ModelMonitoringGcsSource.DataFormat.CSV)
+        return ModelMonitoringInput(columnized_dataset=dataset(gcs_source=csv))
+    source = dataset.ModelMonitoringBigQuerySource(table_uri=link)
     return ModelMonitoringInput(columnized_dataset=dataset(bigquery_source=source))
 
 

@@ -97,14 +97,20 @@ class Monitoring(Frozen):
 
 
 BIGQUERY_TABLE = re.compile(r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
+GCS_CSV = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]/.+\.csv$")
 TRAINING_LINK = "model_parameters.training_data.link"
 
 
 def training_table_problem(link: str) -> str | None:
-    """Why a card's training data cannot be Model Monitoring's baseline, or None when it can."""
-    if BIGQUERY_TABLE.match(link):
+    """Why a card's training data cannot be Model Monitoring's baseline, or None when it can.
+
+    Model Monitoring v2 reads a baseline from BigQuery or from CSV/JSONL/TFRecord files in Cloud
+    Storage (ModelMonitoringInput.ModelMonitoringDataset, v1beta1); Estaleiro writes CSV snapshots.
+    """
+    if BIGQUERY_TABLE.match(link) or GCS_CSV.match(link):
         return None
     return (
-        f"got {link!r}, expected a BigQuery table such as bq://project.dataset.table: drift monitoring "
+        f"got {link!r}, expected a BigQuery table such as bq://project.dataset.table or a CSV file "
+        "gs://bucket/path.csv: drift monitoring "
         "compares serving traffic with the training data (the manifest declares monitoring.features)"
     )

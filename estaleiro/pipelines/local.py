@@ -24,7 +24,7 @@ from kfp.dsl.graph_component import GraphComponent
 
 FINISHED = re.compile(r"Task '([^']+)' finished with status (\w+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-ERROR = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception)): (.*)$")
+ERROR = re.compile(r"^\s*[A-Za-z_][\w.]*: (.*)$")  # a traceback's last line: `module.Class: message`
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,10 @@ def display_names(pipeline: GraphComponent) -> dict[str, str]:
 
 
 def _failure(log: str) -> str:
-    """The last error a step raised, as its message says it."""
-    errors = [m.group(1) for line in ANSI.sub("", log).splitlines() if (m := ERROR.match(line))]
-    return errors[-1] if errors else ""
+    """The error the failing step raised, as its message says it: the end of the log's last traceback."""
+    _, _, last = ANSI.sub("", log).rpartition("Traceback (most recent call last):")
+    errors = [m.group(1) for line in last.splitlines() if (m := ERROR.match(line))]
+    return errors[-1] if errors else "a step failed; its output is in the log"
 
 
 def report_to_stderr(line: str) -> None:

@@ -21,7 +21,8 @@ from estaleiro.training.train import ARCHITECTURE
 class Provenance:
     """Where the version came from: its data and the pipeline run that made it."""
 
-    data_uri: str
+    data_uri: str  # where the training rows are kept: the model's drift baseline
+    source: str  # where they were read from (a BigQuery table in the cloud, a file on a laptop)
     train_rows: int
     holdout_rows: int
     holdout_fraction: float
@@ -42,7 +43,7 @@ def new_card(
                 "name": version,
                 "date": made.day.isoformat(),
                 "diff": (
-                    f"Retrained by continuous training (run {made.run}) on {made.data_uri}. "
+                    f"Retrained by continuous training (run {made.run}) on {made.source}. "
                     f"Considerations carried over from {previous.version.name}'s card: review them."
                 ),
             },
@@ -56,13 +57,14 @@ def new_card(
                 "name": f"{model}-{version}-training",
                 "link": made.data_uri,
                 "description": (
-                    f"{made.train_rows} rows of {made.data_uri}, a stratified {1 - made.holdout_fraction:.0%}."
+                    f"{made.train_rows} rows of {made.source}, a stratified {1 - made.holdout_fraction:.0%}; "
+                    "the whole read, kept beside the model, is its drift baseline."
                 ),
                 "sensitive": champion.model_parameters.training_data.sensitive,
             },
             "evaluation_data": {
                 "name": f"{model}-{version}-holdout",
-                "link": made.data_uri,
+                "link": made.source,
                 "description": f"The held-out {made.holdout_fraction:.0%}: {made.holdout_rows} rows, never trained on.",
                 "sensitive": champion.model_parameters.evaluation_data.sensitive,
             },

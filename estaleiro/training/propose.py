@@ -9,12 +9,15 @@ of the GitHub repository in the cloud, which is pushed and opened as a pull requ
 from __future__ import annotations
 
 import datetime
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from estaleiro.config.environment import load_card
@@ -25,6 +28,7 @@ from estaleiro.training.storage import upload
 from estaleiro.training.versions import next_version
 from estaleiro.training.workspace import Workspace, github_workspace, local_workspace
 
+BASELINE = "training-data.csv"  # Model Monitoring's baseline: the rows the version learnt from
 CARD_HEADER = "# yaml-language-server: $schema=../../estaleiro/schemas/model-card.schema.json\n"
 GITHUB = "github:"
 TOKEN_SECRET = "github-token"
@@ -35,6 +39,7 @@ class Evidence:
     """What the earlier steps produced."""
 
     model_dir: Path
+    rows: Path  # the training rows, Parquet: stored beside the model as its drift baseline
     scores: Sequence[Mapping[str, Any]]
     data_uri: str
     train_rows: int
@@ -50,9 +55,13 @@ def propose(spec: str, evidence: Evidence, models_bucket: str, repository: str, 
     with workspace(repository, settings.project) as work:
         version = next_version(work.root, settings.model)
         artifact_uri = f"{models_bucket.rstrip('/')}/{settings.model}/{version}/"
-        stored = upload(evidence.model_dir, artifact_uri, mirror)
+        with tempfile.TemporaryDirectory(prefix="estaleiro-artifact-") as staging:
+            shutil.copytree(evidence.model_dir, staging, dirs_exist_ok=True)
+            pd.read_parquet(evidence.rows).to_csv(Path(staging, BASELINE), index=False)
+            stored = upload(Path(staging), artifact_uri, mirror)
         previous = load_card(work.root / champion.card, champion.card, settings.model, champion.version)
         made = Provenance(
+            artifact_uri + BASELINE,
             evidence.data_uri,
             evidence.train_rows,
             evidence.holdout_rows,

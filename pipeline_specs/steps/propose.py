@@ -31,6 +31,7 @@ def propose(
         results = json.load(source)
     evidence = Evidence(
         model_dir=Path(model.path),
+        rows=Path(rows.path),
         scores=results,
         data_uri=rows.metadata.get("uri", ""),
         train_rows=int(model.metadata.get("train_rows", 0)),
