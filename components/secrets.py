@@ -17,9 +17,7 @@ import pulumi_gcp.secretmanager as secretmanager
 
 from components.service_accounts import Access, targets
 from estaleiro.config.environment import Environment
-from estaleiro.naming import labels
-
-GITHUB_CREDENTIALS = "github-token"  # cloudbuild/pr.yaml and deploy.yaml read projects/<project>/secrets/github-token
+from estaleiro.naming import GITHUB_CREDENTIALS, labels
 
 
 class Secrets(pulumi.ComponentResource):

@@ -16,6 +16,8 @@ REPOSITORIES = ("containers", "pipelines")
 ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
 TRIGGERS = ("pr", "deploy")
 KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
+# The secret holding the GitHub token: CI builds (cloudbuild/*.yaml) and the training pipeline read it.
+GITHUB_CREDENTIALS = "github-token"
 CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool
 
 

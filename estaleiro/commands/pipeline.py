@@ -122,5 +122,6 @@ def _summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
     made = json.loads(proposal.read_text(encoding="utf-8"))
     for key in ("version", "artifact", "card", "branch"):
         click.echo(f"{key + ':':<14} {made[key]}")
-    click.echo(f"\nSuggested pull request title:\n\n{made['title']}\n\nSuggested pull request body:\n\n{made['body']}")
+    click.echo(f"\n{made['diff']}")
+    click.echo(f"Suggested pull request title:\n\n{made['title']}\n\nSuggested pull request body:\n\n{made['body']}")
     return 0

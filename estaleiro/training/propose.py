@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from estaleiro.config.environment import load_card
+from estaleiro.naming import GITHUB_CREDENTIALS
 from estaleiro.training.card import Provenance, new_card
 from estaleiro.training.evaluate import Score
 from estaleiro.training.spec import TrainingSpec
@@ -31,7 +32,6 @@ from estaleiro.training.workspace import Workspace, github_workspace, local_work
 BASELINE = "training-data.csv"  # Model Monitoring's baseline: the rows the version learnt from
 CARD_HEADER = "# yaml-language-server: $schema=../../estaleiro/schemas/model-card.schema.json\n"
 GITHUB = "github:"
-TOKEN_SECRET = "github-token"
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ def propose(spec: str, evidence: Evidence, models_bucket: str, repository: str, 
             "artifact": stored,
             "card": card_file,
             "branch": branch,
+            "diff": work.diff(),
             "where": work.publish(branch, change),
             "title": change.title,
             "body": change.body,
@@ -92,7 +93,7 @@ def workspace(repository: str, project: str) -> AbstractContextManager[Workspace
     if not repository.startswith(GITHUB):
         return local_workspace(Path(repository))
     name = repository.removeprefix(GITHUB)
-    token = _secret(project, TOKEN_SECRET)
+    token = _secret(project, GITHUB_CREDENTIALS)
     return github_workspace(name, token, f"https://github.com/{name}.git", "https://api.github.com")
 
 

@@ -51,6 +51,10 @@ class Workspace:
         _git(self.root, *AUTHOR, "commit", "--quiet", "--message", message)
         return branch
 
+    def diff(self) -> str:
+        """The proposal as a patch: the card and the manifest change."""
+        return _git(self.root, "show", "--format=", "HEAD")
+
     def publish(self, branch: str, change: Change) -> str:
         """Where reviewers find the proposal."""
         return f"branch {branch}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.secrets import GITHUB_CREDENTIALS
+from estaleiro.naming import GITHUB_CREDENTIALS
 from estaleiro.plan.model import Plan, PlannedResource
 
 LABELS = {"env": "dev", "team": "ml-platform", "managed-by": "estaleiro"}

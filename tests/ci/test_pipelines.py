@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from components.ci_triggers import PULUMI_VERSION
-from components.secrets import GITHUB_CREDENTIALS
 from estaleiro.checkov.runner import NOT_SCANNED, OFFLINE, checkov_command
 from estaleiro.cli import cli as estaleiro
+from estaleiro.naming import GITHUB_CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_BUILD = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml"]
