@@ -144,9 +144,18 @@ def test_a_served_version_needs_a_training_table_to_be_watched_for_drift(root: P
     edit(root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", "link: s3://elsewhere")
     assert problems(root) == [
         "model_cards/churn/v7.yaml: model_parameters.training_data.link: got 's3://elsewhere', expected a BigQuery "
-        "table such as bq://project.dataset.table: drift monitoring compares serving traffic with the training data "
-        "(the manifest declares monitoring.features)"
+        "table such as bq://project.dataset.table or a CSV file gs://bucket/path.csv: drift monitoring compares "
+        "serving traffic with the training data (the manifest declares monitoring.features)"
     ]
+
+
+def test_a_csv_snapshot_in_cloud_storage_is_a_baseline_too(root: Path) -> None:
+    """What continuous training stores beside a proposed model (Model Monitoring v2 reads CSV from GCS)."""
+    link = "link: gs://acme-ml-dev-models/churn/v7/training-data.csv"
+    edit(root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", link)
+    assert load_environment(root, "dev").model("churn") is not None
+    edit(root, "model_cards/churn/v7.yaml", link, "link: gs://acme-ml-dev-models/churn/v7/training-data.parquet")
+    assert len(problems(root)) == 1
 
 
 def test_cli_refuses_a_bad_block_with_exit_2_and_writes_nothing(repo: Path, cli, tmp_path: Path) -> None:
