@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = ("Pulumi.yaml", "__main__.py", "components", "stacks", "model_cards", "policies")
+CONTENT = ("Pulumi.yaml", "__main__.py", "components", "stacks", "model_cards", "policies", "pipeline_specs")
 
 
 def synthetic_repo(into: Path, models: int) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from estaleiro.checkov.runner import StackPlan, scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.config.environment import Environment, load_environment
+from estaleiro.config.pipelines import kfp_problems
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.findings import Finding, Judged
 from estaleiro.gate.run import base_tree, judge
@@ -46,7 +47,8 @@ def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem
             envs.append(load_environment(root, name))
         except InvalidInput as err:
             problems.extend(err.problems)
-    return envs, problems
+    used = {name: pipeline for env in envs for name, pipeline in env.pipelines.items()}
+    return envs, [*problems, *kfp_problems(root, used)]
 
 
 def _promotion_findings(root: Path, envs: list[Environment], base: str | None) -> list[Finding]:

@@ -105,3 +105,12 @@ def test_a_template_requiring_a_parameter_no_schedule_gives_is_refused_at_load(r
     assert err.startswith(
         "pipeline_specs/compiled/continuous-training.yaml: root.inputDefinitions: requires parameter(s) warehouse"
     )
+
+
+def test_check_reads_every_compiled_spec_as_kfp_does(repo: Path, cli) -> None:
+    spec = repo / "pipeline_specs/compiled/continuous-training.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("pipelineInfo:\n", "pipelineInfo:\n  color: blue\n", 1))
+    commit_all(repo, "a spec kfp cannot read")
+    code, out, _ = cli(repo, "check", "dev", "--format", "json")
+    assert code == 2
+    assert 'pipeline_specs/compiled/continuous-training.yaml' in out and "color" in out
