@@ -13,8 +13,9 @@ not fit gets a serving policy and drift policies of at most 6 conditions each.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 
 import pulumi
@@ -113,6 +114,10 @@ def declare(
     }
 
 
+def _drift_filter(features: Sequence[str], schedule_ids: Iterable[str]) -> str:
+    return metrics.drift_series(sorted(schedule_ids), features)
+
+
 def _endpoint(metric: str, context: AlertContext, *conditions: str) -> str:
     return metrics.endpoint_series(metric, context.endpoint_id, *conditions)
 
@@ -129,7 +134,14 @@ def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> lis
         filter=_endpoint(metrics.RESPONSES, context, metrics.SERVER_ERRORS),
         aggregations=[per_endpoint],
         denominator_filter=_endpoint(metrics.RESPONSES, context),
-        denominator_aggregations=[per_endpoint],
+        denominator_aggregations=[
+            monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
+                alignment_period=WINDOW,
+                per_series_aligner="ALIGN_DELTA",
+                cross_series_reducer="REDUCE_SUM",
+                group_by_fields=["resource.label.endpoint_id"],
+            )
+        ],
         comparison="COMPARISON_GT",
         threshold_value=thresholds.error_ratio,
         duration=WINDOW,
@@ -225,7 +237,7 @@ def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[S
             Condition(
                 display_name=f"drift above {threshold:g}: {', '.join(features)}",
                 condition_threshold=Threshold(
-                    filter=schedule_ids.apply(lambda found, fs=features: metrics.drift_series(sorted(found), fs)),
+                    filter=schedule_ids.apply(partial(_drift_filter, features)),
                     # Monitoring writes one point per run: the largest in an hour, kept until the next run.
                     aggregations=[Aggregation(alignment_period="3600s", per_series_aligner="ALIGN_MAX")],
                     comparison="COMPARISON_GT",

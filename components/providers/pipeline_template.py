@@ -15,6 +15,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ class PipelineTemplateProvider(ResourceProvider):
         tags = [
             t
             for t in props["tags"]
-            if _version_of(_found(lambda t=t: client.get_tag(props["package"], t)) or {}) == props["version"]
+            if _version_of(_found(partial(client.get_tag, props["package"], t)) or {}) == props["version"]
         ]
         return ReadResult(id_=id_, outs={**props, "tags": tags})
 
@@ -84,7 +85,7 @@ class PipelineTemplateProvider(ResourceProvider):
             if (uploaded_package, uploaded) != (package, version):
                 raise RuntimeError(f"registry stored {uploaded_package}/{uploaded}, expected {package}/{version}")
         for tag in props["tags"]:
-            current = _found(lambda tag=tag: client.get_tag(package, tag))
+            current = _found(partial(client.get_tag, package, tag))
             if current is None:
                 client.create_tag(package, version, tag)
             elif _version_of(current) != version:

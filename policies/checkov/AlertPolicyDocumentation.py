@@ -14,10 +14,10 @@ class AlertPolicyDocumentation(BaseResourceValueCheck):
             supported_resources=["google_monitoring_alert_policy"],
         )
 
-    def get_inspected_key(self):
+    def get_inspected_key(self) -> str:
         return "documentation/[0]/content"
 
-    def get_expected_value(self):
+    def get_expected_value(self) -> object:
         return ANY_VALUE
 
 

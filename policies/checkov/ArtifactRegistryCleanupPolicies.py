@@ -14,10 +14,10 @@ class ArtifactRegistryCleanupPolicies(BaseResourceValueCheck):
             supported_resources=["google_artifact_registry_repository"],
         )
 
-    def get_inspected_key(self):
+    def get_inspected_key(self) -> str:
         return "cleanup_policies"
 
-    def get_expected_value(self):
+    def get_expected_value(self) -> object:
         return ANY_VALUE
 
 

@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from typing import Any
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -24,7 +27,7 @@ class CloudBuildPullRequestTriggerUnprivileged(BaseResourceCheck):
             supported_resources=["google_cloudbuild_trigger"],
         )
 
-    def scan_resource_conf(self, conf):
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         events = [*(conf.get("github") or []), *(conf.get("repository_event_config") or [])]
         if not any(isinstance(event, dict) and event.get("pull_request") for event in events):
             return CheckResult.UNKNOWN
@@ -39,7 +42,7 @@ class CloudBuildPullRequestTriggerUnprivileged(BaseResourceCheck):
         self.details.extend(f"{member} is granted by {address}" for address in privileges)
         return CheckResult.FAILED if privileges else CheckResult.PASSED
 
-    def _privileges(self, member):
+    def _privileges(self, member: str) -> Iterator[str]:
         """Grants to `member` among the resources of the plan file being scanned."""
         scanned_file = self.entity_path.split(":", 1)[0]
         for _, resource in self.graph.nodes():

@@ -1,3 +1,5 @@
+from typing import Any
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -15,7 +17,7 @@ class CloudBuildTriggerDedicatedServiceAccount(BaseResourceCheck):
             supported_resources=["google_cloudbuild_trigger"],
         )
 
-    def scan_resource_conf(self, conf):
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         account = (conf.get("service_account") or [None])[0]
         if not account or str(account).endswith(DEFAULT_ACCOUNTS):
             return CheckResult.FAILED

@@ -1,3 +1,5 @@
+from typing import Any
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -29,7 +31,7 @@ class NoPublicIamMembers(BaseResourceCheck):
             supported_resources=[f"google_{t}_iam_{kind}" for t in GRANTED_ON for kind in ("member", "binding")],
         )
 
-    def scan_resource_conf(self, conf):
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         members = list(conf.get("member") or []) + [m for group in conf.get("members") or [] for m in group or []]
         return CheckResult.FAILED if any(m in PUBLIC for m in members) else CheckResult.PASSED
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -13,7 +15,7 @@ class NoServiceAccountKeys(BaseResourceCheck):
             supported_resources=["google_service_account_key"],
         )
 
-    def scan_resource_conf(self, conf):
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         return CheckResult.FAILED
 
 

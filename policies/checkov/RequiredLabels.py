@@ -1,3 +1,5 @@
+from typing import Any
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -24,7 +26,7 @@ class RequiredLabels(BaseResourceCheck):
             supported_resources=list(LABEL_ATTRIBUTE),
         )
 
-    def scan_resource_conf(self, conf):
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         labels = (conf.get(LABEL_ATTRIBUTE[self.entity_type]) or [{}])[0] or {}
         missing = [key for key in REQUIRED if not labels.get(key)]
         self.details = [f"missing labels: {', '.join(missing)}"] if missing else []

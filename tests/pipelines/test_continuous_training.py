@@ -113,4 +113,4 @@ def test_check_reads_every_compiled_spec_as_kfp_does(repo: Path, cli) -> None:
     commit_all(repo, "a spec kfp cannot read")
     code, out, _ = cli(repo, "check", "dev", "--format", "json")
     assert code == 2
-    assert 'pipeline_specs/compiled/continuous-training.yaml' in out and "color" in out
+    assert "pipeline_specs/compiled/continuous-training.yaml" in out and "color" in out
