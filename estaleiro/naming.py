@@ -13,8 +13,8 @@ MANAGED_BY = "estaleiro"
 # The roles of each kind of named resource an environment has; the components create one per role.
 BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
-ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
-TRIGGERS = ("pr", "deploy")
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", "image-builder")
+TRIGGERS = ("pr", "deploy", "model-image")
 KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
 CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool
 
@@ -46,6 +46,11 @@ def state_bucket(config: StackConfig) -> str:
 def repository_id(config: StackConfig, env: str, role: str) -> str:
     """Artifact Registry ids travel like bucket names: image and template URLs carry them."""
     return global_name(config, env, role)
+
+
+def docker_registry(config: StackConfig, env: str) -> str:
+    """The stack's containers repository as image references name it: <region>-docker.pkg.dev/<project>/<id>."""
+    return f"{config.region}-docker.pkg.dev/{config.project}/{repository_id(config, env, 'containers')}"
 
 
 def trigger_name(config: StackConfig, env: str, role: str) -> str:

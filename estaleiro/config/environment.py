@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from estaleiro import layout
 from estaleiro.config.card import ModelCard
+from estaleiro.config.image import SETTINGS, ImageSettings, load_image_settings
 from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
@@ -23,6 +24,7 @@ from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
 from estaleiro.errors import InvalidInput, Problem
+from estaleiro.naming import docker_registry
 
 T = TypeVar("T")
 
@@ -55,9 +57,15 @@ class Environment:
     models: tuple[Model, ...]
     config_file: str
     pipelines: Mapping[str, CompiledPipeline] = field(default_factory=lambda: MappingProxyType({}))
+    image: ImageSettings | None = None  # images/model/image.yaml, when the repository has a model image
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
+
+    @property
+    def builds_model_image(self) -> bool:
+        """The model image is built once, into one registry: the stack whose containers repository it is."""
+        return self.image is not None and self.image.registry == docker_registry(self.config, self.name)
 
 
 def stack_dir(root: Path, stack: str) -> Path:
@@ -128,9 +136,10 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
                 "so the versions it proposes serve that image's serve target"
             )
             problems.append(Problem(model.file, "training.pipeline", message))
+    image = _collect(problems, lambda: load_image_settings(root)) if (root / SETTINGS).is_file() else None
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}))
+    return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}), image)
 
 
 def peering_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:
