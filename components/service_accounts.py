@@ -24,7 +24,7 @@ import pulumi_gcp.projects as projects
 import pulumi_gcp.serviceaccount as serviceaccount
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import ACCOUNTS, account_id
+from estaleiro.naming import ACCOUNTS, IMAGE_BUILDER, account_id, stack_roles
 
 PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     # Submits Vertex AI pipeline and training jobs, writes logs and metrics.
@@ -68,7 +68,6 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
     ("image-builder", "roles/artifactregistry.writer", "containers"),  # pull the CI image, push the model image
     ("image-builder", "roles/storage.objectAdmin", "build-logs"),  # its build log, like pr-builder's
 )
-IMAGE_BUILDER = "image-builder"
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
 # it may act as them, granted per account (never project-wide Service Account User).
 DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER)
@@ -161,6 +160,5 @@ class ServiceAccounts(pulumi.ComponentResource):
         ]
 
 
-def roles(env: Environment) -> list[str]:
-    """The accounts this stack has: all of them, but the image builder only where the image is built."""
-    return [role for role in ACCOUNTS if role != IMAGE_BUILDER or env.builds_model_image]
+def roles(env: Environment) -> tuple[str, ...]:
+    return stack_roles(ACCOUNTS, env.builds_model_image)

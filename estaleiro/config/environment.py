@@ -24,7 +24,7 @@ from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
 from estaleiro.errors import InvalidInput, Problem
-from estaleiro.naming import docker_registry
+from estaleiro.naming import builds_model_image
 
 T = TypeVar("T")
 
@@ -64,8 +64,7 @@ class Environment:
 
     @property
     def builds_model_image(self) -> bool:
-        """The model image is built once, into one registry: the stack whose containers repository it is."""
-        return self.image is not None and self.image.registry == docker_registry(self.config, self.name)
+        return builds_model_image(self.config, self.name, self.image.registry if self.image else None)
 
 
 def stack_dir(root: Path, stack: str) -> Path:
@@ -117,8 +116,10 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
         if model is not None:
             models.append(model)
     config_file = layout.stack_file(stack)
+    image = _collect(problems, lambda: load_image_settings(root)) if (root / SETTINGS).is_file() else None
     if config is not None:
-        problems.extend(check_names(config, stack, config_file, models))
+        builds_image = builds_model_image(config, stack, image.registry if image else None)
+        problems.extend(check_names(config, stack, config_file, models, builds_image))
         problems.extend(peering_problems(config, models, config_file))
     trained = [m for m in models if m.manifest.training is not None]
     pipelines = _collect(problems, lambda: load_pipelines(root)) if trained else None
@@ -136,7 +137,6 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
                 "so the versions it proposes serve that image's serve target"
             )
             problems.append(Problem(model.file, "training.pipeline", message))
-    image = _collect(problems, lambda: load_image_settings(root)) if (root / SETTINGS).is_file() else None
     if problems or config is None:
         raise InvalidInput(problems)
     return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}), image)

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.service_accounts import IMAGE_BUILDER, roles
+from components.service_accounts import roles
 from estaleiro.config.environment import load_environment
 from estaleiro.config.image import STAGES, ImageSettings, ModelImage, _files, context_patterns, load_model_image
 from estaleiro.config.pipelines import load_pipelines
 from estaleiro.errors import InvalidInput
-from estaleiro.naming import docker_registry
+from estaleiro.naming import IMAGE_BUILDER, docker_registry
 from estaleiro.pipelines.catalog import PIPELINES
 from estaleiro.pipelines.compile import compile_text
 from estaleiro.plan.model import Plan
