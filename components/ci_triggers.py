@@ -1,4 +1,5 @@
-"""Cloud Build triggers for one stack: a pull-request check and a push-to-main deploy.
+"""Cloud Build triggers for one stack: a pull-request check, a push-to-main deploy and, in the stack
+that owns the model image's registry, the push-to-main build of that image.
 
 A pull request's build runs the pull request's own code (its cloudbuild/pr.yaml, scripts/install,
 tests) before anyone reviewed it, so it runs as the stack's `pr-builder` account, which holds no
@@ -7,6 +8,10 @@ deployer. Never Cloud Build's default account. Both fire only when the stack's f
 cards or shared code change. The substitutions are all a config needs besides Cloud Build's own:
 which stack, which runner image (the stack's Artifact Registry, tagged with the Pulumi CLI
 version), for the pull request where its log goes, and for the deploy which state backend.
+
+The model image is built once for all stacks (estaleiro/config/image.py), so only the stack whose
+containers repository images/model/image.yaml names builds it, as its `image-builder` account,
+when the build context changes; its tag is the context's hash, so an unchanged context builds nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import pulumi_gcp.cloudbuild as cloudbuild
 
 from estaleiro import layout
 from estaleiro.config.environment import Environment
-from estaleiro.naming import TRIGGERS, repository_id, state_bucket, trigger_name
+from estaleiro.config.image import context_patterns
+from estaleiro.naming import TRIGGERS, docker_registry, state_bucket, trigger_name
 
 if TYPE_CHECKING:
     import pulumi_gcp.serviceaccount as serviceaccount
@@ -40,9 +46,11 @@ def watched_paths(stack: str) -> list[str]:
 
 def substitutions(env: Environment) -> dict[str, str]:
     """What both configs need besides Cloud Build's own: the stack and the runner image."""
-    config = env.config
-    registry = f"{config.region}-docker.pkg.dev/{config.project}/{repository_id(config, env.name, 'containers')}"
-    return {"_STACK": env.name, "_CI_IMAGE": f"{registry}/estaleiro-ci:{PULUMI_VERSION}"}
+    return {"_STACK": env.name, "_CI_IMAGE": ci_image(env)}
+
+
+def ci_image(env: Environment) -> str:
+    return f"{docker_registry(env.config, env.name)}/estaleiro-ci:{PULUMI_VERSION}"
 
 
 def state_backend(env: Environment) -> str:
@@ -53,6 +61,7 @@ def state_backend(env: Environment) -> str:
 class CiTriggers(pulumi.ComponentResource):
     pull_request: cloudbuild.Trigger
     deploy: cloudbuild.Trigger
+    model_image: cloudbuild.Trigger | None
 
     def __init__(
         self,
@@ -60,6 +69,7 @@ class CiTriggers(pulumi.ComponentResource):
         env: Environment,
         pr_builder: serviceaccount.Account,
         deployer: serviceaccount.Account,
+        image_builder: serviceaccount.Account | None,
         build_logs: storage.Bucket,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -67,14 +77,18 @@ class CiTriggers(pulumi.ComponentResource):
         config = env.config
         owner, repository = config.ci_repository.split("/")
         child = pulumi.ResourceOptions(parent=self)
-        pull_request, deploy = TRIGGERS
+        pull_request, deploy, model_image = TRIGGERS
+        on_push_to_main = cloudbuild.TriggerGithubArgs(
+            owner=owner, name=repository, push=cloudbuild.TriggerGithubPushArgs(branch=MAIN)
+        )
 
         def trigger(
             role: str,
             description: str,
             event: cloudbuild.TriggerGithubArgs,
             account: serviceaccount.Account,
-            **extra: pulumi.Input[str],
+            included_files: list[str],
+            settings: dict[str, pulumi.Input[str]],
         ) -> cloudbuild.Trigger:
             return cloudbuild.Trigger(
                 f"{name}-{role}",
@@ -83,9 +97,9 @@ class CiTriggers(pulumi.ComponentResource):
                 project=config.project,
                 location="global",
                 github=event,
-                included_files=watched_paths(env.name),
+                included_files=included_files,
                 filename=f"cloudbuild/{role}.yaml",
-                substitutions={**substitutions(env), **extra},
+                substitutions=settings,
                 service_account=account.name,  # projects/<project>/serviceAccounts/<email>
                 opts=child,
             )
@@ -101,15 +115,29 @@ class CiTriggers(pulumi.ComponentResource):
                 ),
             ),
             pr_builder,
-            _LOGS_BUCKET=build_logs.url,  # gs://...: it may not write to Cloud Logging (no project role)
+            watched_paths(env.name),
+            # gs://...: it may not write to Cloud Logging (no project role)
+            {**substitutions(env), "_LOGS_BUCKET": build_logs.url},
         )
         self.deploy = trigger(
             deploy,
             f"Merges to main: pulumi up for {env.name}",
-            cloudbuild.TriggerGithubArgs(
-                owner=owner, name=repository, push=cloudbuild.TriggerGithubPushArgs(branch=MAIN)
-            ),
+            on_push_to_main,
             deployer,
-            _STATE_BACKEND=state_backend(env),
+            watched_paths(env.name),
+            {**substitutions(env), "_STATE_BACKEND": state_backend(env)},
         )
-        self.register_outputs({"pullRequest": self.pull_request.id, "deploy": self.deploy.id})
+        self.model_image = None
+        outputs = {"pullRequest": self.pull_request.id, "deploy": self.deploy.id}
+        if image_builder is not None:  # the stack builds the model image (components/service_accounts.py roles)
+            self.model_image = trigger(
+                model_image,
+                "Merges to main that change the model image's build context: build and push its targets",
+                on_push_to_main,
+                image_builder,
+                context_patterns(),
+                # Like pr-builder, no project role, so no Cloud Logging: its log goes to the bucket.
+                {"_CI_IMAGE": ci_image(env), "_LOGS_BUCKET": build_logs.url},
+            )
+            outputs["modelImage"] = self.model_image.id
+        self.register_outputs(outputs)

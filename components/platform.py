@@ -84,7 +84,15 @@ class Platform(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]]),
         )
-        self.ci = CiTriggers(name, env, accounts.pr_builder, accounts.ci_deployer, foundation.buckets.build_logs, child)
+        self.ci = CiTriggers(
+            name,
+            env,
+            accounts.pr_builder,
+            accounts.ci_deployer,
+            accounts.image_builder,
+            foundation.buckets.build_logs,
+            child,
+        )
         self.outputs: dict[str, pulumi.Input[object]] = {
             **foundation.outputs,
             "endpoints": {model: served.endpoint.id for model, served in self.models.items()},

@@ -8,7 +8,9 @@ secret that needs it (`RESOURCE_ROLES`, created by the component that owns the r
 Pull-request builds run code nobody has reviewed yet, so they run as `pr-builder`, which holds
 no project role and can act as no other account: it pulls the CI image, writes its build log and
 reads the GitHub token to post its comment, each on that one resource. Only the push-to-main
-build runs as `ci-deployer`.
+build runs as `ci-deployer`. The model image is built by `image-builder`, which exists only in the
+stack that owns the image's registry and may push there and write its build log, nothing else: its
+build runs the repository's code, and an account that can push images cannot change the stack.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pulumi_gcp.projects as projects
 import pulumi_gcp.serviceaccount as serviceaccount
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import ACCOUNTS, account_id
+from estaleiro.naming import ACCOUNTS, IMAGE_BUILDER, account_id, stack_roles
 
 PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     # Submits Vertex AI pipeline and training jobs, writes logs and metrics.
@@ -48,6 +50,8 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     ),
     # Pull-request builds: no project role at all (see RESOURCE_ROLES for the three it has).
     "pr-builder": (),
+    # The model image build (cloudbuild/model-image.yaml): no project role either.
+    "image-builder": (),
 }
 # (account, role, resource): a resource is a bucket or repository, named by its role.
 RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -61,10 +65,12 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
     ("pr-builder", "roles/storage.objectAdmin", "build-logs"),  # its build log (Cloud Build rewrites it as it grows)
     ("pr-builder", "roles/secretmanager.secretAccessor", "github-token"),  # to post the PR comment
     ("ci-deployer", "roles/secretmanager.secretAccessor", "github-token"),  # to fetch history of a private repository
+    ("image-builder", "roles/artifactregistry.writer", "containers"),  # pull the CI image, push the model image
+    ("image-builder", "roles/storage.objectAdmin", "build-logs"),  # its build log, like pr-builder's
 )
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
 # it may act as them, granted per account (never project-wide Service Account User).
-DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
+DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER)
 
 R = TypeVar("R", bound=pulumi.CustomResource)
 
@@ -99,6 +105,7 @@ class ServiceAccounts(pulumi.ComponentResource):
     monitoring: serviceaccount.Account
     ci_deployer: serviceaccount.Account
     pr_builder: serviceaccount.Account
+    image_builder: serviceaccount.Account | None  # only in the stack that builds the model image
 
     def __init__(
         self,
@@ -110,7 +117,7 @@ class ServiceAccounts(pulumi.ComponentResource):
         super().__init__("estaleiro:iam:ServiceAccounts", name, None, opts)
         project = env.config.project
         accounts = {}
-        for role in ACCOUNTS:
+        for role in roles(env):
             account = serviceaccount.Account(
                 f"{name}-{role}",
                 account_id=account_id(env.name, role),
@@ -127,7 +134,7 @@ class ServiceAccounts(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=account),
                 )
             accounts[role] = account
-        for role in DEPLOYER_ACTS_AS:
+        for role in (r for r in DEPLOYER_ACTS_AS if r in accounts):
             serviceaccount.IAMMember(
                 f"{name}-ci-deployer-acts-as-{role}",
                 service_account_id=accounts[role].name,
@@ -141,6 +148,7 @@ class ServiceAccounts(pulumi.ComponentResource):
         self.monitoring = accounts["monitoring"]
         self.ci_deployer = accounts["ci-deployer"]
         self.pr_builder = accounts["pr-builder"]
+        self.image_builder = accounts.get(IMAGE_BUILDER)
         self.register_outputs({role: account.email for role, account in accounts.items()})
 
     def access(self, resources: Collection[str]) -> list[Access]:
@@ -148,5 +156,9 @@ class ServiceAccounts(pulumi.ComponentResource):
         return [
             Access(resource, role, account, self._accounts[account].member)
             for account, role, resource in RESOURCE_ROLES
-            if resource in resources
+            if resource in resources and account in self._accounts
         ]
+
+
+def roles(env: Environment) -> tuple[str, ...]:
+    return stack_roles(ACCOUNTS, env.builds_model_image)

@@ -207,7 +207,7 @@ def drift(
 
 @cli.group(epilog=PIPELINE)
 def pipeline() -> None:
-    """Kubeflow pipelines: compile them, run them on this machine."""
+    """Kubeflow pipelines: compile them, name their image, run them on this machine."""
 
 
 @pipeline.command("compile", epilog=OK_OR_BAD_INPUT)
@@ -216,6 +216,14 @@ def pipeline_compile() -> int:
     from estaleiro.commands.pipeline import compile_pipelines
 
     return compile_pipelines(repo_root())
+
+
+@pipeline.command("image", epilog=OK_OR_BAD_INPUT)
+def pipeline_image() -> int:
+    """Print the model image's train and serve references, tagged with the hash of its build context."""
+    from estaleiro.commands.pipeline import image
+
+    return image(repo_root())
 
 
 @pipeline.command("run", epilog=PIPELINE)

@@ -13,8 +13,10 @@ MANAGED_BY = "estaleiro"
 # The roles of each kind of named resource an environment has; the components create one per role.
 BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
-ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
-TRIGGERS = ("pr", "deploy")
+IMAGE_BUILDER = "image-builder"  # the account and trigger of the model image build exist only where it is built:
+MODEL_IMAGE = "model-image"  # in the stack whose containers repository images/model/image.yaml names
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER)
+TRIGGERS = ("pr", "deploy", MODEL_IMAGE)
 KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
 # The secret holding the GitHub token: CI builds (cloudbuild/*.yaml) and the training pipeline read it.
 GITHUB_CREDENTIALS = "github-token"
@@ -48,6 +50,21 @@ def state_bucket(config: StackConfig) -> str:
 def repository_id(config: StackConfig, env: str, role: str) -> str:
     """Artifact Registry ids travel like bucket names: image and template URLs carry them."""
     return global_name(config, env, role)
+
+
+def docker_registry(config: StackConfig, env: str) -> str:
+    """The stack's containers repository as image references name it: <region>-docker.pkg.dev/<project>/<id>."""
+    return f"{config.region}-docker.pkg.dev/{config.project}/{repository_id(config, env, 'containers')}"
+
+
+def builds_model_image(config: StackConfig, env: str, image_registry: str | None) -> bool:
+    """The model image is built once, into one registry: by the stack whose containers repository it is."""
+    return image_registry == docker_registry(config, env)
+
+
+def stack_roles(roles: tuple[str, ...], builds_image: bool) -> tuple[str, ...]:
+    """Of these account or trigger roles, those a stack has: the image build's only where it builds the image."""
+    return tuple(r for r in roles if builds_image or r not in (IMAGE_BUILDER, MODEL_IMAGE))
 
 
 def trigger_name(config: StackConfig, env: str, role: str) -> str:

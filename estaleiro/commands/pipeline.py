@@ -1,4 +1,4 @@
-"""`estaleiro pipeline compile` and `estaleiro pipeline run NAME --model M --in STACK --local`.
+"""`estaleiro pipeline compile|image` and `estaleiro pipeline run NAME --model M --in STACK --local`.
 
 A local run takes the model's manifest from the stack exactly as a scheduled run in the cloud
 would, reads its data from files (or generates the synthetic churn data set when none is
@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from estaleiro.config.environment import Environment, Model, load_environment
+from estaleiro.config.image import STAGES, load_model_image
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.layout import display
 from estaleiro.pipelines.catalog import pipeline as find
@@ -26,6 +27,14 @@ RUNS = Path(".estaleiro/runs")  # gitignored
 def compile_pipelines(root: Path) -> int:
     for path in compile_all(root):
         click.echo(f"wrote {display(root, path)}")
+    return 0
+
+
+def image(root: Path) -> int:
+    """`<target> <reference>` per line: what cloudbuild/model-image.yaml builds, and compiled pipelines name."""
+    model_image = load_model_image(root)
+    for stage in STAGES:
+        click.echo(f"{stage} {model_image.target(stage)}")
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from estaleiro import layout
 from estaleiro.config.card import ModelCard
+from estaleiro.config.image import SETTINGS, ImageSettings, load_image_settings
 from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
@@ -23,6 +24,7 @@ from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
 from estaleiro.errors import InvalidInput, Problem
+from estaleiro.naming import builds_model_image
 
 T = TypeVar("T")
 
@@ -55,9 +57,14 @@ class Environment:
     models: tuple[Model, ...]
     config_file: str
     pipelines: Mapping[str, CompiledPipeline] = field(default_factory=lambda: MappingProxyType({}))
+    image: ImageSettings | None = None  # images/model/image.yaml, when the repository has a model image
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
+
+    @property
+    def builds_model_image(self) -> bool:
+        return builds_model_image(self.config, self.name, self.image.registry if self.image else None)
 
 
 def stack_dir(root: Path, stack: str) -> Path:
@@ -109,8 +116,10 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
         if model is not None:
             models.append(model)
     config_file = layout.stack_file(stack)
+    image = _collect(problems, lambda: load_image_settings(root)) if (root / SETTINGS).is_file() else None
     if config is not None:
-        problems.extend(check_names(config, stack, config_file, models))
+        builds_image = builds_model_image(config, stack, image.registry if image else None)
+        problems.extend(check_names(config, stack, config_file, models, builds_image))
         problems.extend(peering_problems(config, models, config_file))
     trained = [m for m in models if m.manifest.training is not None]
     pipelines = _collect(problems, lambda: load_pipelines(root)) if trained else None
@@ -130,7 +139,7 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
             problems.append(Problem(model.file, "training.pipeline", message))
     if problems or config is None:
         raise InvalidInput(problems)
-    return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}))
+    return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}), image)
 
 
 def peering_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:

@@ -28,9 +28,10 @@ CONTEXT = (
     "images/model/requirements.lock",
     "images/model/server.py",
     "pyproject.toml",
-    "estaleiro",
+    "estaleiro/",  # a trailing slash marks a folder, as in estaleiro.layout.SHARED
 )
 SKIP = ("__pycache__", ".pyc")
+STAGES = ("train", "serve")  # the Dockerfile's targets Cloud Build builds and pushes
 TRAIN_TARGET = re.compile(r"^(?P<registry>.+)/(?P<name>[a-z][a-z0-9-]*)-train:(?P<tag>[A-Za-z0-9._-]+)$")
 
 REGISTRY = r"^[a-z0-9-]+-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -64,6 +65,18 @@ class ModelImage:
         return cls(match["registry"], match["name"], match["tag"]) if match else None
 
 
+def context_patterns() -> list[str]:
+    """Cloud Build path filters for the build context: its folders whole, and all of `images/model/`
+    (the image settings and the Dockerfile's own .dockerignore decide the build too)."""
+    image_folder = SETTINGS.parent.as_posix()
+    patterns = [f"{image_folder}/**"]
+    for entry in CONTEXT:
+        pattern = entry + "**" if entry.endswith("/") else entry
+        if not entry.startswith(f"{image_folder}/") and pattern not in patterns:
+            patterns.append(pattern)
+    return patterns
+
+
 def context_hash(root: Path) -> str:
     """sha256 over every file of the build context, by path and content, in path order."""
     digest = hashlib.sha256()
@@ -72,8 +85,12 @@ def context_hash(root: Path) -> str:
     return digest.hexdigest()[:20]
 
 
+def load_image_settings(root: Path) -> ImageSettings:
+    return load_file(ImageSettings, root / SETTINGS, SETTINGS.as_posix())
+
+
 def load_model_image(root: Path) -> ModelImage:
-    settings = load_file(ImageSettings, root / SETTINGS, SETTINGS.as_posix())
+    settings = load_image_settings(root)
     return ModelImage(settings.registry, settings.name, context_hash(root))
 
 

@@ -144,10 +144,12 @@ class Derived:
     subject: str = ""  # what the name is, when more than its kind (which label)
 
 
-def check_names(config: StackConfig, stack: str, config_file: str, models: Sequence[Model]) -> list[Problem]:
+def check_names(
+    config: StackConfig, stack: str, config_file: str, models: Sequence[Model], builds_image: bool
+) -> list[Problem]:
     """Every derived name and label Google would refuse, each named with its file, key and limit."""
     problems = []
-    for derived in derived_names(config, stack, config_file, models):
+    for derived in derived_names(config, stack, config_file, models, builds_image):
         reason = violation(derived.kind, derived.name)
         if reason is not None:
             subject, limit = derived.subject or derived.kind, LIMITS[derived.kind]
@@ -160,16 +162,19 @@ def check_names(config: StackConfig, stack: str, config_file: str, models: Seque
     return problems
 
 
-def derived_names(config: StackConfig, stack: str, config_file: str, models: Sequence[Model]) -> Iterator[Derived]:
+def derived_names(
+    config: StackConfig, stack: str, config_file: str, models: Sequence[Model], builds_image: bool
+) -> Iterator[Derived]:
+    """`builds_image`: the stack builds the model image, so it has that build's account and trigger."""
     prefix = "config.estaleiro:prefix"
     for role in naming.BUCKETS:
         yield Derived(config_file, prefix, "bucket name", naming.bucket_name(config, stack, role))
     yield Derived(config_file, prefix, "bucket name", naming.state_bucket(config))
     for role in naming.REPOSITORIES:
         yield Derived(config_file, prefix, "Artifact Registry repository id", naming.repository_id(config, stack, role))
-    for role in naming.TRIGGERS:
+    for role in naming.stack_roles(naming.TRIGGERS, builds_image):
         yield Derived(config_file, prefix, "Cloud Build trigger name", naming.trigger_name(config, stack, role))
-    for role in naming.ACCOUNTS:
+    for role in naming.stack_roles(naming.ACCOUNTS, builds_image):
         yield Derived(config_file, "stack name", "service account id", naming.account_id(stack, role))
     yield Derived(config_file, "stack name", "Workload Identity pool id", naming.ci_pool_id(stack))
     yield Derived(config_file, "stack name", "Workload Identity provider id", naming.CI_PROVIDER_ID)

@@ -19,7 +19,9 @@ from estaleiro.cli import cli as estaleiro
 from estaleiro.naming import GITHUB_CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
-CLOUD_BUILD = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml"]
+CLOUD_BUILD = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml", "cloudbuild/model-image.yaml"]
+# The configs that call GitHub (history, comments) and so read the github-token secret.
+READS_GITHUB = ["cloudbuild/pr.yaml", "cloudbuild/deploy.yaml"]
 WORKFLOWS = [".github/workflows/pr.yml", ".github/workflows/deploy.yml"]
 DOCKERFILE = "images/ci/Dockerfile"
 SCRIPT = re.compile(r"scripts/[\w/.-]+")
@@ -64,6 +66,7 @@ def test_every_repository_script_exists(relative: str) -> None:
     [
         ("cloudbuild/pr.yaml", {"check", "plan", "ci history", "ci comment"}),
         ("cloudbuild/deploy.yaml", {"ci history", "ci deploy"}),
+        ("cloudbuild/model-image.yaml", {"pipeline image"}),
         (".github/workflows/pr.yml", {"check", "plan", "stacks", "ci comment"}),
         (".github/workflows/deploy.yml", {"ci stacks", "ci deploy"}),
     ],
@@ -71,8 +74,7 @@ def test_every_repository_script_exists(relative: str) -> None:
 def test_every_estaleiro_subcommand_exists(relative: str, expected: set[str]) -> None:
     """In the config and in the repository scripts it runs; against the real click group."""
     text = "\n".join(commands(relative) + [(REPO / s).read_text() for s in scripts(relative)])
-    used = {" ".join(filter(None, m)) for m in re.findall(r"estaleiro (ci )?(\w+)", text.replace("ci  ", "ci "))}
-    used = {u.replace("ci  ", "ci ") for u in used}
+    used = {" ".join(filter(None, m)) for m in re.findall(r"estaleiro (?:(ci|pipeline) )?(\w+)", text)}
     assert used == expected, relative
     for command in used:
         group, *sub = command.split()
@@ -99,7 +101,12 @@ def test_cloud_build_images_are_pinned_and_the_ci_user_owns_the_workspace(relati
     assert first["name"].split("@")[0] in (REPO / DOCKERFILE).read_text(), "chown with the CI image's own base"
 
 
-@pytest.mark.parametrize("relative", CLOUD_BUILD)
+def test_the_model_image_build_reads_no_secret() -> None:
+    data = load("cloudbuild/model-image.yaml")
+    assert "availableSecrets" not in data and not any("secretEnv" in step for step in data["steps"])
+
+
+@pytest.mark.parametrize("relative", READS_GITHUB)
 def test_cloud_build_secrets_come_from_secret_manager(relative: str) -> None:
     data = load(relative)
     declared = {s["env"] for s in data["availableSecrets"]["secretManager"]}

@@ -37,6 +37,11 @@ def iam_grants(plan: Plan) -> list[PlannedResource]:
     return [r for r in plan.resources if r.custom and re.search(r"iam(member|binding|policy)", r.type, re.I)]
 
 
+def ci_accounts(plan: Plan) -> tuple[str, ...]:
+    """The CI accounts; dev owns the model image's registry (images/model/image.yaml), so it also builds the image."""
+    return ("ci-deployer", "pr-builder", *(("image-builder",) if plan.stack == "dev" else ()))
+
+
 def account(plan: Plan, role: str) -> str:
     return f"serviceAccount:{plan.stack}-{role}@acme-ml-{plan.stack}.iam.gserviceaccount.com"
 
@@ -121,7 +126,7 @@ def test_no_basic_roles_and_no_service_account_keys(plan: Plan) -> None:
 
 def test_one_service_account_per_role_within_the_id_limit(plan: Plan) -> None:
     ids = {a.inputs["accountId"] for a in plan.of_type(ACCOUNT)}
-    assert ids == {f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer", "pr-builder")}
+    assert ids == {f"{plan.stack}-{role}" for role in (*WORKLOADS, *ci_accounts(plan))}
     assert all(6 <= len(i) <= 30 for i in ids)
 
 
@@ -134,7 +139,7 @@ def test_workloads_get_storage_and_images_only_on_their_own_resources(plan: Plan
     assert scoped == {
         (account(plan, who), role, f"acme-ml-{plan.stack}-{resource}")
         for who, role, resource in RESOURCE_ROLES
-        if resource in (*Buckets.ROLES, *Repositories.ROLES)
+        if resource in (*Buckets.ROLES, *Repositories.ROLES) and who in (*WORKLOADS, *ci_accounts(plan))
     }
     for grant in plan.of_type(PROJECT_IAM):
         if grant.inputs["member"] != account(plan, "ci-deployer"):
@@ -149,7 +154,7 @@ def test_deployer_acts_only_as_the_platform_accounts(plan: Plan) -> None:
     assert {r.inputs["member"] for r in acts_as} == {account(plan, "ci-deployer")}
     # The workload accounts it attaches to runs and endpoints, and the accounts Cloud Build triggers run as.
     assert sorted(r.inputs["serviceAccountId"].split("/")[-1].split("@")[0] for r in acts_as) == sorted(
-        f"{plan.stack}-{role}" for role in (*WORKLOADS, "ci-deployer", "pr-builder")
+        f"{plan.stack}-{role}" for role in (*WORKLOADS, *ci_accounts(plan))
     )
 
 
@@ -246,8 +251,8 @@ def test_apis_are_enabled_kept_on_destroy_and_awaited(plan: Plan) -> None:
     urns = {s.urn for s in services}
     first = ("gcp:kms/keyRing:KeyRing", ACCOUNT, "gcp:projects/serviceIdentity:ServiceIdentity")
     awaiting = [r for r in plan.resources if r.type in first or r.type.startswith("gcp:iam/workloadIdentityPool:")]
-    # The key ring, five accounts (pr-builder included), the CI pool, and the Vertex and Pub/Sub agents.
-    assert len(awaiting) == 10
+    # Every account (pr-builder included, and dev's image builder), the key ring, the CI pool and the agents.
+    assert len(awaiting) == 5 + len(WORKLOADS) + len(ci_accounts(plan))
     for resource in awaiting:
         assert urns <= set(resource.dependencies), resource.name
 

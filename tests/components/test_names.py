@@ -40,7 +40,7 @@ LABELLED = (
 def test_checked_names_are_the_registered_names(plan: Plan) -> None:
     env = load_environment(REPO, plan.stack)
     checked: dict[str, set[str]] = defaultdict(set)
-    for derived in derived_names(env.config, env.name, env.config_file, env.models):
+    for derived in derived_names(env.config, env.name, env.config_file, env.models, env.builds_model_image):
         checked[derived.kind].add(derived.name)
     registered: dict[str, set[str]] = defaultdict(set)
     for kind, carriers in CARRIERS.items():

@@ -128,7 +128,8 @@ def test_deployment_waits_for_the_versions_and_the_endpoint(dev: Plan) -> None:
 
 def test_ci_triggers_run_as_their_accounts_with_path_filters(dev: Plan) -> None:
     triggers = {t.inputs["name"]: t.inputs for t in dev.of_type("gcp:cloudbuild/trigger:Trigger")}
-    assert set(triggers) == {"acme-ml-dev-pr", "acme-ml-dev-deploy"}
+    # dev also builds the model image (tests/ci/test_model_image_build.py)
+    assert set(triggers) == {"acme-ml-dev-pr", "acme-ml-dev-deploy", "acme-ml-dev-model-image"}
     for name, role in (("acme-ml-dev-pr", "pr-builder"), ("acme-ml-dev-deploy", "ci-deployer")):
         inputs = triggers[name]
         assert inputs["serviceAccount"] == (

@@ -122,7 +122,7 @@ def test_names_google_accepts_pass(kind: Kind, name: str) -> None:
 def test_the_example_stacks_derive_only_names_google_accepts() -> None:
     for stack in ("dev", "prod"):
         env = load_environment(REPO, stack)
-        assert check_names(env.config, env.name, env.config_file, env.models) == []
+        assert check_names(env.config, env.name, env.config_file, env.models, env.builds_model_image) == []
 
 
 def test_a_model_name_that_makes_a_63_character_model_id_passes(tmp_path: Path) -> None:
