@@ -122,7 +122,8 @@ def _matcher(text: str) -> Any:
             key, value = equals.groups()
             tests.append(lambda job, k=key, v=value: job.labels.get(k) == v)
         elif present := LABEL_PRESENT.fullmatch(term):
-            tests.append(lambda job, k=present.group(1): k in job.labels)
+            label = present.group(1)
+            tests.append(lambda job, k=label: k in job.labels)
         elif created := CREATED.fullmatch(term):
             operator, stamp = created.groups()
             try:
