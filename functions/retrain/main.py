@@ -171,11 +171,16 @@ def retrain(event: CloudEvent) -> None:
     """Entry point: a Pub/Sub CloudEvent (google.cloud.pubsub.topic.v1.messagePublished)."""
     data: Any = event.data
     try:
-        message = data["message"]["data"] if isinstance(data, dict) and isinstance(data.get("message"), dict) else None
+        message = data.get("message") if isinstance(data, dict) else None
+        message = message.get("data") if isinstance(message, dict) else None
         if not isinstance(message, str):
             raise Malformed("message.data: missing, expected the incident as base64")
-        incident = parse(base64.b64decode(message, validate=True))
-    except (Malformed, binascii.Error) as problem:
+        try:
+            raw = base64.b64decode(message, validate=True)
+        except binascii.Error as error:
+            raise Malformed(f"message.data: not base64 ({error})") from None
+        incident = parse(raw)
+    except Malformed as problem:
         log.error("event %s: acknowledged without action, not an incident: %s", event["id"], problem)
         return
     config = settings()
