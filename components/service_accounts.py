@@ -48,6 +48,8 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     ),
     # Pull-request builds: no project role at all (see RESOURCE_ROLES for the three it has).
     "pr-builder": (),
+    # The retraining function: a custom role of two Vertex permissions, granted by components/retraining.py.
+    "retrainer": (),
 }
 # (account, role, resource): a resource is a bucket or repository, named by its role.
 RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -64,7 +66,7 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
 )
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
 # it may act as them, granted per account (never project-wide Service Account User).
-DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
+DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", "retrainer")
 
 R = TypeVar("R", bound=pulumi.CustomResource)
 
@@ -99,6 +101,7 @@ class ServiceAccounts(pulumi.ComponentResource):
     monitoring: serviceaccount.Account
     ci_deployer: serviceaccount.Account
     pr_builder: serviceaccount.Account
+    retrainer: serviceaccount.Account
 
     def __init__(
         self,
@@ -141,6 +144,7 @@ class ServiceAccounts(pulumi.ComponentResource):
         self.monitoring = accounts["monitoring"]
         self.ci_deployer = accounts["ci-deployer"]
         self.pr_builder = accounts["pr-builder"]
+        self.retrainer = accounts["retrainer"]
         self.register_outputs({role: account.email for role, account in accounts.items()})
 
     def access(self, resources: Collection[str]) -> list[Access]:

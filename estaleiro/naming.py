@@ -13,7 +13,7 @@ MANAGED_BY = "estaleiro"
 # The roles of each kind of named resource an environment has; the components create one per role.
 BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
-ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder")
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", "retrainer")
 TRIGGERS = ("pr", "deploy")
 KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
 CI_PROVIDER_ID = "github"  # the Workload Identity provider of the stack's CI pool
