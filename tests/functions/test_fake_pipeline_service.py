@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from google.api_core.exceptions import AlreadyExists, InvalidArgument
+from google.api_core.exceptions import AlreadyExists, InvalidArgument, NotFound
 from google.cloud import aiplatform_v1 as v1
 
 from tests.functions.conftest import PARENT
@@ -87,3 +87,13 @@ def test_list_filters_by_create_time_and_orders_newest_first(
 def test_a_filter_the_fake_cannot_apply_is_refused_not_ignored(client: v1.PipelineServiceClient, query: str) -> None:
     with pytest.raises(InvalidArgument):
         names(client, query)
+
+
+def test_a_parent_that_is_no_location_is_invalid(client: v1.PipelineServiceClient) -> None:
+    with pytest.raises(InvalidArgument, match="parent"):
+        client.create_pipeline_job(parent="projects/acme-ml-dev", pipeline_job=v1.PipelineJob(), pipeline_job_id="a")
+
+
+def test_get_of_an_unknown_job_is_not_found(client: v1.PipelineServiceClient) -> None:
+    with pytest.raises(NotFound):
+        client.get_pipeline_job(name=f"{PARENT}/pipelineJobs/nope")

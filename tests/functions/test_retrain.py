@@ -94,6 +94,7 @@ def post(
         if every_hours not in apps:
             monkeypatch.setenv("RETRAIN_CONFIG", json.dumps(config(every_hours)))
             monkeypatch.setattr(sys, "path", list(sys.path))  # create_app appends the source's folder
+            monkeypatch.setitem(sys.modules, "main", sys.modules.get("main"))  # and registers `main`: undone after
             app = create_app(target="retrain", source=str(SOURCE), signature_type="cloudevent")
             monkeypatch.setattr(sys.modules["main"], "pipeline_service", lambda parent: client)
             apps[every_hours] = app.test_client()
@@ -115,7 +116,6 @@ def post(
         )
         return int(response.status_code)
 
-    monkeypatch.delitem(sys.modules, "main", raising=False)
     yield deliver
 
 
