@@ -13,13 +13,16 @@ REQUIRED_APIS = (
     "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
     "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",  # the retraining function (components/retraining.py), with run and eventarc
     "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
+    "eventarc.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
+    "run.googleapis.com",
     "secretmanager.googleapis.com",  # the GitHub token CI builds read (components/secrets.py)
     "serviceusage.googleapis.com",
     "storage.googleapis.com",

@@ -9,6 +9,7 @@ from components.foundation import Foundation
 from components.monitoring.channels import ChannelInputs, NotificationChannels
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
 from components.monitoring.request_log import RequestLog, RequestLogInputs
+from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
 from components.training import ContinuousTraining, TrainingInputs
 from estaleiro.config.environment import Environment
@@ -22,6 +23,7 @@ class Platform(pulumi.ComponentResource):
     models: dict[str, ServedModel]
     watched: dict[str, WatchedModel]
     training: ContinuousTraining
+    retraining: Retraining | None
     ci: CiTriggers
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -83,6 +85,23 @@ class Platform(pulumi.ComponentResource):
                 kms_key=keys.vertex.id,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]]),
+        )
+        self.retraining = (
+            Retraining(
+                name,
+                env,
+                RetrainingInputs(
+                    account=accounts.retrainer,
+                    runner=accounts.pipeline_runner,
+                    builder=accounts.ci_deployer.name,
+                    topic=self.channels.topic.id,
+                    source_bucket=foundation.buckets.pipeline_root.name,
+                    schedules=self.training.schedules,
+                ),
+                child,
+            )
+            if self.training.schedules
+            else None
         )
         self.ci = CiTriggers(
             name,

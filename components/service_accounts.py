@@ -52,6 +52,8 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     "pr-builder": (),
     # The model image build (cloudbuild/model-image.yaml): no project role either.
     "image-builder": (),
+    # The retraining function: a custom role of two Vertex permissions, granted by components/retraining.py.
+    "retrainer": (),
 }
 # (account, role, resource): a resource is a bucket or repository, named by its role.
 RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -70,7 +72,15 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
 )
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
 # it may act as them, granted per account (never project-wide Service Account User).
-DEPLOYER_ACTS_AS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER)
+DEPLOYER_ACTS_AS = (
+    "pipeline-runner",
+    "model-serving",
+    "monitoring",
+    "ci-deployer",
+    "pr-builder",
+    IMAGE_BUILDER,
+    "retrainer",
+)
 
 R = TypeVar("R", bound=pulumi.CustomResource)
 
@@ -106,6 +116,7 @@ class ServiceAccounts(pulumi.ComponentResource):
     ci_deployer: serviceaccount.Account
     pr_builder: serviceaccount.Account
     image_builder: serviceaccount.Account | None  # only in the stack that builds the model image
+    retrainer: serviceaccount.Account
 
     def __init__(
         self,
@@ -149,6 +160,7 @@ class ServiceAccounts(pulumi.ComponentResource):
         self.ci_deployer = accounts["ci-deployer"]
         self.pr_builder = accounts["pr-builder"]
         self.image_builder = accounts.get(IMAGE_BUILDER)
+        self.retrainer = accounts["retrainer"]
         self.register_outputs({role: account.email for role, account in accounts.items()})
 
     def access(self, resources: Collection[str]) -> list[Access]:

@@ -15,7 +15,7 @@ BUCKETS = ("pipeline-root", "models", "access-logs", "build-logs")
 REPOSITORIES = ("containers", "pipelines")
 IMAGE_BUILDER = "image-builder"  # the account and trigger of the model image build exist only where it is built:
 MODEL_IMAGE = "model-image"  # in the stack whose containers repository images/model/image.yaml names
-ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER)
+ACCOUNTS = ("pipeline-runner", "model-serving", "monitoring", "ci-deployer", "pr-builder", IMAGE_BUILDER, "retrainer")
 TRIGGERS = ("pr", "deploy", MODEL_IMAGE)
 KEYS = ("storage", "artifacts", "vertex", "bigquery", "pubsub")
 # The secret holding the GitHub token: CI builds (cloudbuild/*.yaml) and the training pipeline read it.

@@ -8,7 +8,9 @@ one policy per model keeps a plan of hundreds of models fast, as each policy is 
 plan registers. Drift conditions group the features that share a threshold (each feature stays
 its own time series, so an incident names the feature). Cloud Monitoring allows 6 conditions per
 policy (https://cloud.google.com/monitoring/alerts/concepts-indepth): a model whose conditions do
-not fit gets a serving policy and drift policies of at most 6 conditions each.
+not fit gets a serving policy and drift policies of at most 6 conditions each. A policy with
+drift conditions carries the user label `retrain: drift`: the retraining function starts a run
+for an incident whose condition's display name begins with that word, never for a 5xx or latency one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pulumi_gcp.monitoring as monitoring
 from components.monitoring import metrics
 
 CONDITIONS_PER_POLICY = 6
+RETRAIN = "retrain"  # the user label an incident carries to the retraining function
 WINDOW = "300s"
 Condition = monitoring.AlertPolicyConditionArgs
 Threshold = monitoring.AlertPolicyConditionConditionThresholdArgs
@@ -65,6 +68,7 @@ class Rule:
     title: str
     severity: str
     signals: Sequence[Signal]
+    retrain: str = ""  # the first word of the conditions that start retraining (functions/retrain), if any
 
     @property
     def meaning(self) -> str:
@@ -102,7 +106,7 @@ def declare(
             severity=rule.severity,
             conditions=[condition for condition, _ in rule.signals],
             notification_channels=context.channels,
-            user_labels=dict(context.user_labels),
+            user_labels={**context.user_labels, **({RETRAIN: rule.retrain} if rule.retrain else {})},
             documentation=monitoring.AlertPolicyDocumentationArgs(
                 content=documentation(context, rule),
                 mime_type="text/markdown",
@@ -254,13 +258,14 @@ def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[S
 
 def rules(serving: Sequence[Signal], drift: Sequence[Signal]) -> list[Rule]:
     """One policy per model while its conditions fit in one; else serving apart and drift in chunks of 6."""
+    retrain = "drift" if drift else ""  # the first word of drift_signals' display names
     if len(serving) + len(drift) <= CONDITIONS_PER_POLICY:
-        return [Rule("health", "model health", "ERROR", [*serving, *drift])]
+        return [Rule("health", "model health", "ERROR", [*serving, *drift], retrain)]
     chunks = [drift[i : i + CONDITIONS_PER_POLICY] for i in range(0, len(drift), CONDITIONS_PER_POLICY)]
     return [
         Rule("serving", "serving health", "ERROR", serving),
         *(
-            Rule("drift" if n == 0 else f"drift-{n + 1}", "feature drift", "WARNING", chunk)
+            Rule("drift" if n == 0 else f"drift-{n + 1}", "feature drift", "WARNING", chunk, retrain)
             for n, chunk in enumerate(chunks)
         ),
     ]

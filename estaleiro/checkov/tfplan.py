@@ -25,6 +25,8 @@ MODULE_PREFIX = {
     "artifactregistry": "artifact_registry",
     "bigquery": "bigquery",
     "cloudbuild": "cloudbuild",
+    "cloudfunctionsv2": "cloudfunctions2",
+    "cloudrunv2": "cloud_run_v2",
     "colab": "colab",
     "compute": "compute",
     "iam": "iam",
@@ -52,6 +54,7 @@ MAP_ATTRIBUTES = frozenset(
         "effective_labels",
         "traffic_split",
         "metadata",
+        "environment_variables",
     }
 )
 SKIPPED_PREFIXES = ("pulumi:", "pulumi-python:dynamic")

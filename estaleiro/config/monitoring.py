@@ -68,6 +68,11 @@ class Monitoring(Frozen):
     notification_emails: tuple[Email, ...] = Field(
         default=(), alias="notificationEmails", description="notified besides the stack's notificationEmails"
     )
+    retrain_every_hours: Annotated[StrictInt, Field(ge=1, le=8760)] = Field(
+        default=24,
+        alias="retrainEveryHours",
+        description="an alert starts at most one training run of the model per this many hours, in [1, 8760]",
+    )
 
     @field_validator("drift")
     @classmethod

@@ -91,6 +91,10 @@ def test_base_diff_shows_update_create_and_delete(repo: Path, cli) -> None:
     assert diff["summary"]["create"] == 0 and diff["summary"]["delete"] == 0
     assert diff["summary"]["update"] > 5
     for resource in diff["resources"]:
+        if resource["name"] == "acme-ml-dev-retrain":  # its config is the schedules' runs, labels included
+            config_change = resource["changes"].pop()
+            assert config_change["path"].endswith("environmentVariables.RETRAIN_CONFIG"), config_change["path"]
+            assert config_change["old"].replace("cc-4711", "cc-9000") == config_change["new"]
         assert resource["changes"] == [
             {"path": path, "old": "cc-4711", "new": "cc-9000"} for path in [c["path"] for c in resource["changes"]]
         ], resource["name"]

@@ -24,7 +24,7 @@ ACCOUNT = "gcp:serviceaccount/account:Account"
 ACCOUNT_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
 PROJECT_IAM = "gcp:projects/iAMMember:IAMMember"
 LABELLED = {BUCKET, CRYPTO_KEY, REPOSITORY, "gcp:vertex/aiEndpoint:AiEndpoint"}
-WORKLOADS = ("pipeline-runner", "model-serving", "monitoring")
+WORKLOADS = ("pipeline-runner", "model-serving", "monitoring", "retrainer")
 HEX_SUFFIX = re.compile(r"-[0-9a-f]{7,8}$")
 
 
@@ -151,7 +151,9 @@ def test_deployer_acts_only_as_the_platform_accounts(plan: Plan) -> None:
     impersonation = ("roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator")
     assert not [r for r in plan.of_type(PROJECT_IAM) if r.inputs["role"] in impersonation]
     acts_as = [r for r in plan.of_type(ACCOUNT_IAM) if r.inputs["role"] == "roles/iam.serviceAccountUser"]
-    assert {r.inputs["member"] for r in acts_as} == {account(plan, "ci-deployer")}
+    # Besides the deployer, only the retrainer acts as an account: the runner (tests/components/test_retraining.py).
+    assert {r.inputs["member"] for r in acts_as} <= {account(plan, "ci-deployer"), account(plan, "retrainer")}
+    acts_as = [r for r in acts_as if r.inputs["member"] == account(plan, "ci-deployer")]
     # The workload accounts it attaches to runs and endpoints, and the accounts Cloud Build triggers run as.
     assert sorted(r.inputs["serviceAccountId"].split("/")[-1].split("@")[0] for r in acts_as) == sorted(
         f"{plan.stack}-{role}" for role in (*WORKLOADS, *ci_accounts(plan))
@@ -251,7 +253,8 @@ def test_apis_are_enabled_kept_on_destroy_and_awaited(plan: Plan) -> None:
     urns = {s.urn for s in services}
     first = ("gcp:kms/keyRing:KeyRing", ACCOUNT, "gcp:projects/serviceIdentity:ServiceIdentity")
     awaiting = [r for r in plan.resources if r.type in first or r.type.startswith("gcp:iam/workloadIdentityPool:")]
-    # Every account (pr-builder included, and dev's image builder), the key ring, the CI pool and the agents.
+    # Every account (pr-builder and retrainer included, and dev's image builder), the key ring, the CI pool
+    # and the agents.
     assert len(awaiting) == 5 + len(WORKLOADS) + len(ci_accounts(plan))
     for resource in awaiting:
         assert urns <= set(resource.dependencies), resource.name

@@ -116,6 +116,7 @@ def test_without_features_there_is_no_monitor_and_no_drift_policy_but_serving_is
     assert plan.of_type(MONITORS) == []
     assert set(policies(plan)) == {"health"}
     assert len(policies(plan)["health"].inputs["conditions"]) == 4
+    assert "retrain" not in policies(plan)["health"].inputs["userLabels"]  # no drift: nothing asks for retraining
     assert len(plan.of_type(DASHBOARD)) == 1
 
 
@@ -215,6 +216,20 @@ def test_conditions_that_do_not_fit_one_policy_split_into_serving_and_drift_poli
         "acme-ml-dev-churn-drift": 6,
         "acme-ml-dev-churn-drift-2": 1,
     }
+    retrain = {p.name: p.inputs["userLabels"].get("retrain") for p in plan.of_type(POLICY)}
+    assert retrain == {
+        "acme-ml-dev-churn-serving": None,
+        "acme-ml-dev-churn-drift": "drift",
+        "acme-ml-dev-churn-drift-2": "drift",
+    }
+
+
+def test_a_policy_with_drift_asks_for_retraining_by_the_first_word_of_its_drift_conditions(plan: Plan) -> None:
+    """functions/retrain starts a run for an incident whose condition begins with the `retrain` label's word."""
+    health = policies(plan)["health"]
+    word = health.inputs["userLabels"]["retrain"]
+    asking = [c["displayName"] for c in health.inputs["conditions"] if c["displayName"].split(" ")[0] == word]
+    assert [c.startswith("drift above") for c in asking] == [True, True], health.name
 
 
 # -- metric types, filters and API objects ----------------------------------------------------

@@ -39,6 +39,7 @@ def test_without_the_block_errors_latency_and_saturation_are_still_watched(root:
     (root / MANIFEST).write_text(head)
     monitoring = load_environment(root, "dev").models[0].manifest.monitoring
     assert monitoring.features == {} and monitoring.sampling_rate == 1.0 and monitoring.schedule == "0 * * * *"
+    assert monitoring.retrain_every_hours == 24  # an alert starts at most one training run a day
     assert (monitoring.alerts.error_ratio, monitoring.alerts.p99_latency_ms, monitoring.alerts.saturation) == (
         0.05,
         1000,
@@ -112,6 +113,14 @@ BAD: list[tuple[str, str, str, Callable[[int], str]]] = [
         "    saturation: 1.0\n  notificationEmails: [on-call]",
         "notificationEmails",
         lambda n: f"{MANIFEST}:{n}: monitoring.notificationEmails.0: got 'on-call', expected an e-mail address",
+    ),
+    (
+        "samplingRate: 1.0",
+        "samplingRate: 1.0\n  retrainEveryHours: 0",
+        "retrainEveryHours",
+        lambda n: (
+            f"{MANIFEST}:{n}: monitoring.retrainEveryHours: input should be greater than or equal to 1 (got int 0)"
+        ),
     ),
     (
         "    plan: categorical",

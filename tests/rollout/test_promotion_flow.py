@@ -82,9 +82,12 @@ def test_completing_a_canary_retires_the_old_version(repo: Path, cli) -> None:
         ("update", "acme-ml-dev-churn-deployment"),
         ("delete", "acme-ml-dev-churn-v6"),
         ("update", "acme-ml-dev-churn"),
+        ("update", "acme-ml-dev-retrain"),  # an alert's run is the schedule's: it follows
     ]
     retired = {c["path"] for c in change["resources"][2]["changes"]}
     assert "versions.v6.training_table" in retired, "the retired version's monitor goes"
     schedule = {c["path"] for c in change["resources"][5]["changes"]}
     values = "createPipelineJobRequest.pipelineJob.runtimeConfig.parameterValues"
     assert schedule == {f"{values}.spec", f"{values}.baseline_uri"}, "retraining judges against v7, on v7's data"
+    [function] = [c["path"] for c in change["resources"][6]["changes"]]
+    assert function.endswith("environmentVariables.RETRAIN_CONFIG"), function

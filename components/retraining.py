@@ -1,0 +1,167 @@
+"""Retraining that starts by itself: functions/retrain/ as a Cloud Run function on the stack's alerts topic.
+
+The function submits, for an alert that asks for it, the very run each model's schedule submits:
+RETRAIN_CONFIG is built from every schedule's own `create_pipeline_job_request` (template version,
+parameters, account, key, labels), so the two cannot drift apart. It runs as the `retrainer`
+account, which may only create and list pipeline jobs (a custom role of exactly those two
+permissions) and act as the pipeline-runner account the runs use; Eventarc delivers the alerts
+as the same account, allowed to invoke this one function's service and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_gcp.cloudfunctionsv2 as functions
+import pulumi_gcp.cloudrunv2 as cloudrun
+import pulumi_gcp.colab as colab
+import pulumi_gcp.projects as projects
+import pulumi_gcp.serviceaccount as serviceaccount
+import pulumi_gcp.storage as storage
+
+from estaleiro.config.environment import Environment
+from estaleiro.naming import global_name, labels
+
+SOURCE = "functions/retrain"  # relative to the Pulumi project, where `pulumi up` runs
+ENTRY_POINT = "retrain"
+RUNTIME = "python311"
+# The two calls the function makes (functions/retrain/main.py): nothing else of Vertex AI.
+PERMISSIONS = ("aiplatform.pipelineJobs.create", "aiplatform.pipelineJobs.list")
+PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+
+
+@dataclass(frozen=True)
+class RetrainingInputs:
+    """What the function needs from the foundation, monitoring and training."""
+
+    account: serviceaccount.Account  # the retrainer
+    runner: serviceaccount.Account  # the account the runs use
+    builder: pulumi.Input[str]  # the account Cloud Build builds the function as (its resource name)
+    topic: pulumi.Input[str]  # the alerts topic's id, projects/<project>/topics/<name>
+    source_bucket: pulumi.Input[str]
+    schedules: Mapping[str, colab.Schedule]
+
+
+def pipeline_job(request: Any) -> dict[str, Any]:
+    """A schedule's PipelineJob as aiplatform_v1's JSON (what `PipelineJob.from_json` reads)."""
+    job = request.pipeline_job
+    runtime = job.runtime_config
+    document: dict[str, Any] = {
+        "displayName": job.display_name,
+        "templateUri": job.template_uri,
+        "serviceAccount": job.service_account,
+        "labels": dict(job.labels or {}),
+        "runtimeConfig": {
+            "gcsOutputDirectory": runtime.gcs_output_directory,
+            "parameterValues": dict(runtime.parameter_values or {}),
+        },
+    }
+    if job.encryption_spec is not None:
+        document["encryptionSpec"] = {"kmsKeyName": job.encryption_spec.kms_key_name}
+    return document
+
+
+def retrain_config(env: Environment, schedules: Mapping[str, colab.Schedule]) -> pulumi.Output[str]:
+    """RETRAIN_CONFIG: the location, the stack, and per trained model its schedule's run and rate limit."""
+    every = {m.name: m.manifest.monitoring.retrain_every_hours for m in env.models}
+    names = sorted(schedules)
+    jobs: Sequence[pulumi.Output[dict[str, Any]]] = [
+        schedules[name].create_pipeline_job_request.apply(pipeline_job) for name in names
+    ]
+
+    def document(found: Sequence[dict[str, Any]]) -> str:
+        models = {
+            name: {"retrainEveryHours": every[name], "pipelineJob": job} for name, job in zip(names, found, strict=True)
+        }
+        parent = f"projects/{env.config.project}/locations/{env.config.region}"
+        return json.dumps({"parent": parent, "stack": env.name, "models": models}, sort_keys=True)
+
+    return pulumi.Output.all(*jobs).apply(document)
+
+
+class Retraining(pulumi.ComponentResource):
+    function: functions.Function
+
+    def __init__(
+        self, name: str, env: Environment, inputs: RetrainingInputs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("estaleiro:training:Retraining", name, None, opts)
+        config = env.config
+        child = pulumi.ResourceOptions(parent=self)
+        role_id = f"estaleiro_retrainer_{env.name.replace('-', '_')}"
+        role = projects.IAMCustomRole(
+            f"{name}-retrainer-role",
+            project=config.project,
+            role_id=role_id,
+            title=f"{env.name} retrainer (managed by Estaleiro)",
+            permissions=list(PERMISSIONS),
+            opts=child,
+        )
+        granted = projects.IAMMember(
+            f"{name}-retrainer-pipeline-jobs",
+            project=config.project,
+            role=f"projects/{config.project}/roles/{role_id}",  # known at plan time, so checkov judges it
+            member=inputs.account.member,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+        )
+        acts_as = serviceaccount.IAMMember(
+            f"{name}-retrainer-acts-as-pipeline-runner",
+            service_account_id=inputs.runner.name,
+            role="roles/iam.serviceAccountUser",
+            member=inputs.account.member,
+            opts=child,
+        )
+        source = storage.BucketObject(
+            f"{name}-retrain-source",
+            bucket=inputs.source_bucket,
+            name="functions/retrain.zip",
+            source=pulumi.FileArchive(SOURCE),
+            opts=child,
+        )
+        self.function = functions.Function(
+            f"{name}-retrain",
+            name=global_name(config, env.name, "retrain"),
+            project=config.project,
+            location=config.region,
+            description="Starts a model's continuous-training run when an alert asks for it (functions/retrain)",
+            labels=labels(config, env.name, purpose="retraining"),
+            build_config=functions.FunctionBuildConfigArgs(
+                runtime=RUNTIME,
+                entry_point=ENTRY_POINT,
+                service_account=inputs.builder,
+                source=functions.FunctionBuildConfigSourceArgs(
+                    storage_source=functions.FunctionBuildConfigSourceStorageSourceArgs(
+                        bucket=source.bucket, object=source.output_name, generation=source.generation
+                    )
+                ),
+            ),
+            service_config=functions.FunctionServiceConfigArgs(
+                service_account_email=inputs.account.email,
+                environment_variables={"RETRAIN_CONFIG": retrain_config(env, inputs.schedules)},
+                ingress_settings="ALLOW_INTERNAL_ONLY",
+                max_instance_count=1,
+                timeout_seconds=60,
+            ),
+            event_trigger=functions.FunctionEventTriggerArgs(
+                trigger_region=config.region,
+                event_type=PUBLISHED,
+                pubsub_topic=inputs.topic,
+                retry_policy="RETRY_POLICY_RETRY",  # API errors are retried; bad messages are acknowledged
+                service_account_email=inputs.account.email,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[granted, acts_as]),
+        )
+        cloudrun.ServiceIamMember(
+            f"{name}-retrain-invoker",
+            project=config.project,
+            location=config.region,
+            name=self.function.name,
+            role="roles/run.invoker",
+            member=inputs.account.member,
+            opts=pulumi.ResourceOptions(parent=self.function),
+        )
+        self.register_outputs({"function": self.function.name, "uri": self.function.url})

@@ -1,0 +1,187 @@
+"""Retraining that starts by itself: an alert incident on the stack's alerts topic submits one continuous-training run.
+
+Cloud Monitoring publishes every incident of a policy that notifies the Pub/Sub channel as a JSON
+document, schema version 1.2 (https://cloud.google.com/monitoring/support/notification-options,
+"Schema structure"). Fields read here: `version`, `incident.incident_id`, `incident.state`
+("open" | "closed"), `incident.condition_name` (the condition's display name) and
+`incident.policy_user_labels` (the policy's user labels: `model`, `env`, and `retrain`, the first
+word of the display names of the conditions that ask for retraining, e.g. "drift").
+
+The run is the one the model's schedule submits (same template version, parameters, account, key:
+Pulumi writes it into RETRAIN_CONFIG from the very values the schedule uses), so a retraining
+proposes the same kind of pull request. It is started at most once per incident (the job id is
+derived from the incident id; Vertex answers ALREADY_EXISTS to a second create with that id) and
+at most once per `retrainEveryHours` per model (decided by listing the model's recent runs, so
+the function keeps no state). A malformed message is logged and acknowledged: retrying it cannot
+make it readable. Errors of the API itself are raised, so Pub/Sub delivers the message again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import aiplatform_v1 as v1
+
+CONFIG = "RETRAIN_CONFIG"
+STARTED_BY = {"started-by": "alert"}  # tells a retraining apart from a scheduled run in the console
+log = logging.getLogger("retrain")
+
+
+class Malformed(ValueError):
+    """A message that is no Cloud Monitoring incident: it names the key path and the problem."""
+
+
+@dataclass(frozen=True)
+class Incident:
+    incident_id: str
+    state: str
+    condition: str
+    labels: Mapping[str, str]
+
+    @property
+    def model(self) -> str:
+        return self.labels.get("model", "")
+
+    @property
+    def asks_for_retraining(self) -> bool:
+        """The policy's `retrain` label names the first word of its retraining conditions' display names."""
+        kind = self.labels.get("retrain", "")
+        return bool(kind) and self.condition.lower().split(" ", 1)[0] == kind
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model's continuous-training run as its schedule submits it, and how often an alert may start one."""
+
+    pipeline_job: v1.PipelineJob
+    every: timedelta
+
+
+@dataclass(frozen=True)
+class Settings:
+    parent: str  # projects/<project>/locations/<region>
+    stack: str
+    models: Mapping[str, Trained]
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        document = json.loads(text)
+        return cls(
+            parent=document["parent"],
+            stack=document["stack"],
+            models={
+                name: Trained(
+                    pipeline_job=v1.PipelineJob.from_json(json.dumps(model["pipelineJob"])),
+                    every=timedelta(hours=model["retrainEveryHours"]),
+                )
+                for name, model in document["models"].items()
+            },
+        )
+
+
+def parse(data: bytes) -> Incident:
+    """The incident in a Pub/Sub message's data (UTF-8 JSON, schema 1.x), or Malformed naming the key."""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Malformed(f"data: not JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise Malformed("data: expected a JSON object")
+    version = document.get("version")
+    if not isinstance(version, str) or version.split(".")[0] != "1":
+        raise Malformed(f"version: got {version!r}, expected schema 1.x such as '1.2'")
+    incident = document.get("incident")
+    if not isinstance(incident, dict):
+        raise Malformed("incident: missing or not an object")
+    fields = {key: incident.get(key) for key in ("incident_id", "state", "condition_name")}
+    for key, value in fields.items():
+        if not isinstance(value, str) or not value:
+            raise Malformed(f"incident.{key}: got {value!r}, expected a non-empty string")
+    labels = incident.get("policy_user_labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise Malformed("incident.policy_user_labels: expected an object of strings")
+    return Incident(str(fields["incident_id"]), str(fields["state"]), str(fields["condition_name"]), labels)
+
+
+def job_id(model: str, incident_id: str) -> str:
+    """One id per incident, valid as a PipelineJob id (< 128 of [a-z0-9-]); incident ids hold dots."""
+    return f"{model}-retrain-{hashlib.sha256(incident_id.encode()).hexdigest()[:16]}"
+
+
+def recent_runs(client: v1.PipelineServiceClient, settings: Settings, model: str, since: datetime) -> list[str]:
+    """The model's runs in this stack created since `since`, scheduled or started by an alert."""
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = f'labels.model="{model}" AND labels.env="{settings.stack}" AND create_time>="{stamp}"'
+    jobs = client.list_pipeline_jobs(request=v1.ListPipelineJobsRequest(parent=settings.parent, filter=query))
+    return [job.name for job in jobs]
+
+
+def handle(incident: Incident, settings: Settings, client: v1.PipelineServiceClient, now: datetime) -> str | None:
+    """Submit the model's continuous-training run for an open retraining incident; the job's name, or None."""
+    where = f"incident {incident.incident_id} (model {incident.model!r})"
+    if incident.state != "open" or not incident.asks_for_retraining:
+        log.info("%s: state %s, condition %r: nothing to start", where, incident.state, incident.condition)
+        return None
+    trained = settings.models.get(incident.model)
+    if trained is None or incident.labels.get("env") != settings.stack:
+        log.warning("%s: stack %s trains no such model: nothing started", where, settings.stack)
+        return None
+    recent = recent_runs(client, settings, incident.model, now - trained.every)
+    if recent:
+        log.info("%s: %s ran within %s: nothing started", where, recent[0], trained.every)
+        return None
+    job = v1.PipelineJob(trained.pipeline_job)
+    job.labels.update(STARTED_BY)
+    pipeline_job_id = job_id(incident.model, incident.incident_id)
+    try:
+        created = client.create_pipeline_job(parent=settings.parent, pipeline_job=job, pipeline_job_id=pipeline_job_id)
+    except AlreadyExists:
+        log.info("%s: run %s exists already (message delivered again): nothing started", where, pipeline_job_id)
+        return None
+    log.info("%s: started %s", where, created.name)
+    return str(created.name)
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_json(os.environ[CONFIG])
+
+
+@cache
+def pipeline_service(parent: str) -> v1.PipelineServiceClient:
+    region = parent.split("/")[3]
+    return v1.PipelineServiceClient(client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"})
+
+
+@functions_framework.cloud_event
+def retrain(event: CloudEvent) -> None:
+    """Entry point: a Pub/Sub CloudEvent (google.cloud.pubsub.topic.v1.messagePublished)."""
+    data: Any = event.data
+    try:
+        message = data.get("message") if isinstance(data, dict) else None
+        message = message.get("data") if isinstance(message, dict) else None
+        if not isinstance(message, str):
+            raise Malformed("message.data: missing, expected the incident as base64")
+        try:
+            raw = base64.b64decode(message, validate=True)
+        except binascii.Error as error:
+            raise Malformed(f"message.data: not base64 ({error})") from None
+        incident = parse(raw)
+    except Malformed as problem:
+        log.error("event %s: acknowledged without action, not an incident: %s", event["id"], problem)
+        return
+    config = settings()
+    handle(incident, config, pipeline_service(config.parent), datetime.now(UTC))

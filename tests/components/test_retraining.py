@@ -1,0 +1,84 @@
+"""The retraining function as the stacks declare it: triggered by the alerts topic, running what each schedule
+runs, as an account that can do little else."""
+
+from __future__ import annotations
+
+import json
+
+from google.cloud import aiplatform_v1 as v1
+
+from components.retraining import PERMISSIONS, PUBLISHED
+from estaleiro.plan.model import Plan, PlannedResource
+from functions.retrain.main import Settings
+
+FUNCTION = "gcp:cloudfunctionsv2/function:Function"
+SCHEDULE = "gcp:colab/schedule:Schedule"
+TOPIC = "gcp:pubsub/topic:Topic"
+PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+RETRAINER = "serviceAccount:{stack}-retrainer@acme-ml-{stack}.iam.gserviceaccount.com"
+
+
+def function(plan: Plan) -> PlannedResource:
+    [found] = plan.of_type(FUNCTION)
+    return found
+
+
+def test_the_alerts_topic_triggers_the_function_which_retries_api_errors(dev: Plan) -> None:
+    plan = dev
+    trigger = function(plan).inputs["eventTrigger"]
+    [topic] = [t for t in plan.of_type(TOPIC) if t.name.endswith("-alerts")]
+    assert trigger["pubsubTopic"] == f"projects/acme-ml-{plan.stack}/topics/{topic.inputs['name']}", plan.stack
+    assert (trigger["eventType"], trigger["retryPolicy"]) == (PUBLISHED, "RETRY_POLICY_RETRY")
+    service = function(plan).inputs["serviceConfig"]
+    assert service["ingressSettings"] == "ALLOW_INTERNAL_ONLY" and service["maxInstanceCount"] == 1
+
+
+def test_the_function_submits_what_each_schedule_submits(dev: Plan) -> None:
+    plan = dev
+    settings = Settings.from_json(function(plan).inputs["serviceConfig"]["environmentVariables"]["RETRAIN_CONFIG"])
+    schedules = plan.of_type(SCHEDULE)
+    assert settings.stack == plan.stack and sorted(settings.models) == ["churn"]
+    for schedule in schedules:
+        request = schedule.inputs["createPipelineJobRequest"]
+        scheduled = v1.PipelineJob.from_json(json.dumps(request["pipelineJob"]))
+        model = scheduled.labels["model"]
+        assert settings.parent == request["parent"], schedule.name
+        assert settings.models[model].pipeline_job == scheduled, schedule.name
+        assert settings.models[model].pipeline_job.template_uri.split("/")[-1].startswith("sha256:"), schedule.name
+        assert settings.models[model].every.total_seconds() == 24 * 3600, schedule.name
+
+
+def test_the_retrainer_may_only_create_and_list_pipeline_jobs_and_run_as_the_runner(dev: Plan) -> None:
+    plan = dev
+    member = RETRAINER.format(stack=plan.stack)
+    [role] = plan.of_type("gcp:projects/iAMCustomRole:IAMCustomRole")
+    assert (
+        sorted(role.inputs["permissions"])
+        == sorted(PERMISSIONS)
+        == [
+            "aiplatform.pipelineJobs.create",
+            "aiplatform.pipelineJobs.list",
+        ]
+    )
+    project_grants = [g.name for g in plan.of_type(PROJECT_MEMBER) if g.inputs.get("member") == member]
+    assert project_grants == [f"acme-ml-{plan.stack}-retrainer-pipeline-jobs"]  # the custom role, nothing else
+    acts_as = [g.inputs["serviceAccountId"] for g in plan.of_type(ACCOUNT_MEMBER) if g.inputs["member"] == member]
+    assert acts_as == [
+        f"projects/acme-ml-{plan.stack}/serviceAccounts/{plan.stack}-pipeline-runner@acme-ml-{plan.stack}.iam.gserviceaccount.com"
+    ]
+    [invoker] = plan.of_type("gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
+    assert (invoker.inputs["name"], invoker.inputs["role"], invoker.inputs["member"]) == (
+        function(plan).inputs["name"],
+        "roles/run.invoker",
+        member,
+    )
+    assert function(plan).inputs["serviceConfig"]["serviceAccountEmail"] == member.removeprefix("serviceAccount:")
+
+
+def test_a_stack_that_trains_nothing_has_no_function_and_the_retrainer_holds_nothing(prod: Plan) -> None:
+    assert prod.of_type(SCHEDULE) == [] and prod.of_type(FUNCTION) == []
+    member = RETRAINER.format(stack="prod")
+    assert [
+        g.name for g in prod.of_type(PROJECT_MEMBER) + prod.of_type(ACCOUNT_MEMBER) if g.inputs["member"] == member
+    ] == []
