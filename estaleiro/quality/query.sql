@@ -45,7 +45,7 @@ received AS (
 label_counts AS (
   SELECT
     COALESCE(SUM(received.copies - 1), 0) AS duplicate_labels,
-    COUNTIF(known.request_id IS NULL) AS unknown_labels
+    COALESCE(COUNTIF(known.request_id IS NULL), 0) AS unknown_labels  -- DuckDB: NULL over no rows
   FROM received
   LEFT JOIN (
     SELECT DISTINCT CAST(request_id AS STRING) AS request_id FROM request_log WHERE logging_time <= @as_of

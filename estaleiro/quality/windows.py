@@ -48,7 +48,7 @@ def measured(rows: list[Mapping[str, object]], versions: Mapping[str, str]) -> M
             version=versions.get(str(row["deployed_model_id"]), str(row["deployed_model_id"])),
             predictions=int(str(row["predictions"])),
             labelled=int(str(row["labelled"])),
-            coverage=float(str(row["coverage"])),
+            coverage=_number(row["coverage"]) or 0.0,  # no readable prediction: nothing covered
             metrics={name: _number(row[name]) for name in METRIC_COLUMNS},
         )
         for row in rows
