@@ -1,9 +1,17 @@
 -- Served quality per window and per deployed version, from the request log and late ground truth.
 -- BigQuery's dialect; estaleiro/quality/query.py names the tables and transpiles it for DuckDB.
 --
--- request_log: Vertex AI's request-response logging table (endpoint, deployed_model_id, logging_time,
---   request_id, request_payload, response_payload): one row per logged request of one instance; the
---   response is the model server's {"predictions": [p]}, p the probability of the positive class.
+-- request_log: the table Vertex AI's request-response logging writes (PredictRequestResponseLoggingConfig,
+--   cloud.google.com/vertex-ai/docs/predictions/online-prediction-logging). Its column names (endpoint,
+--   deployed_model_id, logging_time, request_id, request_payload, response_payload) were read from code
+--   that queries such tables (akto-api-security's BigQueryConfig, via the code search); their types were
+--   not found in a page we could read, so the query assumes as little as it can:
+--   - request_id is compared as a STRING (a NUMERIC id and a STRING label key both join);
+--   - logging_time is a TIMESTAMP (UTC);
+--   - response_payload holds the JSON response, the model server's {"predictions": [p]} for a request of
+--     one instance (images/model/server.py), p the probability of the positive class; a response that
+--     does not parse counts as unreadable. If the column turns out REPEATED (one string per instance),
+--     only the `score` line of `logged` changes.
 -- ground_truth: request_id, label (0 or 1), label_time; a request may be labelled more than once.
 --
 -- @as_of TIMESTAMP: the run's time; labels that arrive later are not read, so a rerun agrees.
