@@ -30,7 +30,9 @@ def windows(log: pd.DataFrame, labels: pd.DataFrame, quality: Quality, as_of: da
 
     arrived = labels[labels.label_time <= now].assign(request_id=lambda f: f.request_id.astype(str))
     latest = arrived.sort_values(["label_time", "label"]).drop_duplicates("request_id", keep="last")
-    known = set(log[log.logging_time <= now].request_id.astype(str))
+    known = log[log.logging_time <= now].request_id.astype(str)
+    duplicates = len(arrived) - arrived.request_id.nunique()
+    unknown = int((~latest.request_id.isin(known)).sum())
     joined = served.merge(latest[["request_id", "label"]], on="request_id", how="left")
 
     rows = []
@@ -50,8 +52,8 @@ def windows(log: pd.DataFrame, labels: pd.DataFrame, quality: Quality, as_of: da
                 "coverage": len(labelled) / len(scored) if len(scored) else None,
                 **metrics,
                 "unreadable": len(group) - len(scored),
-                "duplicate_labels": len(arrived) - arrived.request_id.nunique(),
-                "unknown_labels": int((~latest.request_id.isin(known)).sum()),
+                "duplicate_labels": duplicates,
+                "unknown_labels": unknown,
             }
         )
     return pd.DataFrame(rows)
