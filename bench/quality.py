@@ -22,7 +22,7 @@ from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
 from estaleiro.quality.generate import served_days
 from estaleiro.quality.local import measure
-from estaleiro.quality.query import METRIC_COLUMNS
+from estaleiro.quality.windows import METRIC_COLUMNS
 
 DAYS = 10
 PER_DAY = 1_000_000

@@ -16,7 +16,6 @@ from estaleiro.config.monitoring import Quality
 
 REQUESTS = "request_log"  # the names query.sql reads; `query` swaps in the real tables
 LABELS = "ground_truth"
-METRIC_COLUMNS = ("auc", "log_loss", "brier", "accuracy", "precision", "recall")
 
 
 @cache

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from estaleiro.config.monitoring import Quality
-from estaleiro.quality.query import METRIC_COLUMNS
+from estaleiro.quality.windows import METRIC_COLUMNS
 from estaleiro.training.metrics import compute
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from estaleiro.config.monitoring import Quality
+from estaleiro.config.monitoring import Quality, QualityMetric
+
+METRIC_COLUMNS: tuple[str, ...] = typing.get_args(QualityMetric)  # query.sql returns a column of each
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,6 @@ class Measured:
 
 def measured(rows: list[Mapping[str, object]], versions: Mapping[str, str]) -> Measured:
     """The query's rows, deployed model ids named by `versions` (an id not named keeps its id)."""
-    from estaleiro.quality.query import METRIC_COLUMNS
-
     windows = tuple(
         Window(
             start=_utc(row["window_start"]),

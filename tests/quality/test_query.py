@@ -15,8 +15,8 @@ from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
 from estaleiro.quality.generate import served_log
 from estaleiro.quality.local import measure
-from estaleiro.quality.query import METRIC_COLUMNS, parameters, query
-from estaleiro.quality.windows import Measured
+from estaleiro.quality.query import parameters, query
+from estaleiro.quality.windows import METRIC_COLUMNS, Measured
 
 RULE = Quality.model_validate(
     {"labels": "bq://acme-ml-dev.churn.ground_truth", "labelDelay": "2d", "window": "1d", "threshold": {"min": 0.75}}
