@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
-from estaleiro.quality.generate import served_days
+from estaleiro.quality.generate import served_days, served_log
 from estaleiro.quality.local import measure
 from estaleiro.quality.windows import METRIC_COLUMNS
 
@@ -39,12 +38,7 @@ DRIFT = {"1001": [0.0] * 4 + [0.1 * d for d in range(1, 7)], "1002": [0.0] * DAY
 def main() -> None:
     started = time.perf_counter()
     con = duckdb.connect(config={"threads": 2, "memory_limit": "6GB"})
-    logs, labels = [], []
-    for log, truth in served_days(START, DRIFT, PER_DAY, traffic={"1001": 0.9, "1002": 0.1}, seed=1):
-        logs.append(log)
-        labels.append(truth)
-    log, truth = pd.concat(logs, ignore_index=True), pd.concat(labels, ignore_index=True)
-    del logs, labels
+    log, truth = served_log(served_days(START, DRIFT, PER_DAY, traffic={"1001": 0.9, "1002": 0.1}, seed=1))
     con.register("log_frame", log)
     con.register("labels_frame", truth)
     con.execute("CREATE TABLE request_log AS SELECT * FROM log_frame")

@@ -9,7 +9,7 @@ one later, sometimes with the other label); and some name requests the log never
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -107,15 +107,10 @@ def served_days(
         yield pd.concat(logs, ignore_index=True), pd.concat(labels, ignore_index=True)
 
 
-def served_log(
-    start: datetime, concept_drift: Mapping[str, Sequence[float]], per_day: int, **options: object
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every day of `served_days` in one request log and one labels table."""
-    days = list(served_days(start, concept_drift, per_day, **options))  # type: ignore[arg-type]
-    return (
-        pd.concat([log for log, _ in days], ignore_index=True),
-        pd.concat([labels for _, labels in days], ignore_index=True),
-    )
+def served_log(days: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The days of `served_days` as one request log and one labels table."""
+    logs, labels = zip(*days, strict=True)
+    return pd.concat(logs, ignore_index=True), pd.concat(labels, ignore_index=True)
 
 
 def _at(start: datetime, day: int, micros: np.ndarray) -> pd.DatetimeIndex:

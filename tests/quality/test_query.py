@@ -13,7 +13,7 @@ import sqlglot
 
 from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
-from estaleiro.quality.generate import served_log
+from estaleiro.quality.generate import served_days, served_log
 from estaleiro.quality.local import measure
 from estaleiro.quality.query import parameters, query
 from estaleiro.quality.windows import METRIC_COLUMNS, Measured
@@ -45,7 +45,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: datetime, windows: int = 30, rule
 
 def test_the_sql_agrees_with_pandas_on_every_window_and_metric(connection: duckdb.DuckDBPyConnection) -> None:
     drift = {"1001": [0.0, 0.0, 0.3, 0.6, 0.8, 0.9], "1002": [0.0] * 6}
-    log, labels = served_log(START, drift, 3000, traffic={"1001": 0.7, "1002": 0.3}, seed=4)
+    log, labels = served_log(served_days(START, drift, 3000, traffic={"1001": 0.7, "1002": 0.3}, seed=4))
     load(connection, log, labels)
     as_of = START + 7 * DAY + timedelta(hours=5)
     got = run(connection, as_of, windows=4)
