@@ -8,6 +8,7 @@ from components.ci_triggers import CiTriggers
 from components.foundation import Foundation
 from components.monitoring.channels import ChannelInputs, NotificationChannels
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
+from components.monitoring.quality_metric import measured, quality_descriptor
 from components.monitoring.request_log import RequestLog, RequestLogInputs
 from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
@@ -44,6 +45,7 @@ class Platform(pulumi.ComponentResource):
         self.channels = NotificationChannels(
             name, env, ChannelInputs(kms_key=keys.pubsub.id, depends_on=[keys.grants["pubsub"]]), child
         )
+        self.quality_metric = quality_descriptor(name, env, child) if measured(env) else None
         serving = ServingInputs(
             kms_key=keys.vertex.id,
             service_account=accounts.model_serving.email,

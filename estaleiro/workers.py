@@ -22,7 +22,9 @@ from estaleiro.errors import EstaleiroError, InvalidInput, Problem
 
 def start(module: str, root: Path, *args: str) -> subprocess.Popen[str]:
     """`python -m module args...` in `root`, with `root` first on its path."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    # The repository's code is imported, never compiled into it: a command leaves no __pycache__ behind.
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=root,

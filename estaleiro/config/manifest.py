@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictInt, ValidationInfo, field_validator
 
 from estaleiro.config.monitoring import Monitoring
 from estaleiro.config.training import Training
-from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Measure, Text, Version
+from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Threshold, Version
 
 DIGEST_PIN = "@sha256:"
 
@@ -44,21 +44,6 @@ class VersionSpec(Frozen):
     def pinned(self) -> bool:
         """A digest names one image forever; a tag can be moved to another."""
         return DIGEST_PIN in self.image
-
-
-class Threshold(Frozen):
-    """Bounds a metric in every version's model card must meet."""
-
-    min: Measure | None = None
-    max: Measure | None = None
-
-    @model_validator(mode="after")
-    def _bounds(self) -> Threshold:
-        if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max}): no value can meet it")
-        return self
 
 
 class ModelManifest(Frozen):

@@ -8,16 +8,27 @@ values > the defaults written here. `estaleiro drift --model` reads the same blo
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from estaleiro.config.types import Email, Frozen
+from estaleiro.config.types import Email, Frozen, Threshold
 
 FeatureName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 FeatureType = Literal["numerical", "categorical"]
 Fraction = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
 Rate = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1)]
+BIGQUERY_TABLE = re.compile(r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
 
 
 class Drift(Frozen):
@@ -51,6 +62,86 @@ class Alerts(Frozen):
     )
 
 
+DURATION = re.compile(r"^([0-9]{1,4})([mhd])$")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400}
+
+
+def _duration(text: str) -> str:
+    if not DURATION.match(text):
+        raise ValueError(f"got {text!r}, expected a count and a unit (m, h or d) such as '2d', '12h' or '90m'")
+    return text
+
+
+Duration = Annotated[StrictStr, AfterValidator(_duration)]
+
+
+def seconds(duration: str) -> int:
+    """'2d' -> 172800: what the quality query's window and label delay parameters take."""
+    count, unit = DURATION.match(duration).groups()  # type: ignore[union-attr]  # validated on load
+    return int(count) * UNIT_SECONDS[unit]
+
+
+# The metrics the quality query computes exactly in SQL (estaleiro/quality/query.sql); each is a
+# METRICS name of estaleiro/training/metrics.py (a test holds both to it). precision_at_10pct is
+# left out: its top decile breaks ties by row order, which SQL does not have.
+QualityMetric = Literal["auc", "log_loss", "brier", "accuracy", "precision", "recall"]
+
+
+class Decline(Frozen):
+    """Quality has declined when `windows` of the last `of` countable windows miss the threshold."""
+
+    windows: Annotated[StrictInt, Field(ge=1, le=100)] = 2
+    of: Annotated[StrictInt, Field(ge=1, le=100)] = 3
+
+    @model_validator(mode="after")
+    def _n_of_m(self) -> Decline:
+        if self.windows > self.of:
+            raise ValueError(f"windows ({self.windows}) is above of ({self.of}): the rule could never hold")
+        return self
+
+
+class Quality(Frozen):
+    """Served quality from late ground truth: which labels, how late, per what window, judged how."""
+
+    labels: StrictStr = Field(
+        description="ground-truth table bq://project.dataset.table with request_id, label, label_time"
+    )
+    label_delay: Duration = Field(
+        default="2d", alias="labelDelay", description="how long labels take to arrive; younger windows wait"
+    )
+    window: Duration = Field(default="1d", description="width of a measured window, aligned to UTC midnight")
+    minimum_coverage: Rate = Field(
+        default=0.5,
+        alias="minimumCoverage",
+        description="share of a window's predictions that must be labelled for it to count, in (0, 1]",
+    )
+    metric: QualityMetric = "auc"
+    threshold: Threshold = Field(description="bounds the metric must meet, {min} and/or {max}")
+    decline: Decline = Field(default_factory=Decline)
+
+    @field_validator("labels")
+    @classmethod
+    def _table(cls, labels: str) -> str:
+        if not BIGQUERY_TABLE.match(labels):
+            raise ValueError(f"got {labels!r}, expected a BigQuery table such as bq://project.dataset.table")
+        return labels
+
+    @field_validator("window")
+    @classmethod
+    def _wide_enough(cls, window: str) -> str:
+        if seconds(window) < UNIT_SECONDS["h"]:
+            raise ValueError(f"got {window!r}, expected at least '1h': a window needs enough labels to measure")
+        return window
+
+    @property
+    def window_delta(self) -> timedelta:
+        return timedelta(seconds=seconds(self.window))
+
+    @property
+    def label_delay_delta(self) -> timedelta:
+        return timedelta(seconds=seconds(self.label_delay))
+
+
 class Monitoring(Frozen):
     """Features and drift thresholds, request logging, the monitoring schedule, alert thresholds, recipients."""
 
@@ -72,6 +163,9 @@ class Monitoring(Frozen):
         default=24,
         alias="retrainEveryHours",
         description="an alert starts at most one training run of the model per this many hours, in [1, 8760]",
+    )
+    quality: Quality | None = Field(
+        default=None, description="served quality measured from late ground truth; absent: not measured"
     )
 
     @field_validator("drift")
@@ -101,7 +195,6 @@ class Monitoring(Frozen):
         return {feature: self.drift.threshold(feature) for feature in self.features}
 
 
-BIGQUERY_TABLE = re.compile(r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
 GCS_CSV = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]/.+\.csv$")
 TRAINING_LINK = "model_parameters.training_data.link"
 

@@ -12,15 +12,14 @@ from typing import Annotated
 
 from pydantic import Field, StrictFloat, StrictInt, field_validator
 
+from estaleiro.config.monitoring import BIGQUERY_TABLE
 from estaleiro.config.types import Frozen, Text
-
-BQ_TABLE = r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$"
 
 
 class Data(Frozen):
     """Where the training rows are: a BigQuery table in the cloud; files or generated rows on a laptop."""
 
-    table: Annotated[str, Field(pattern=BQ_TABLE, description="bq://project.dataset.table")]
+    table: Annotated[str, Field(pattern=BIGQUERY_TABLE.pattern, description="bq://project.dataset.table")]
     label: Text = Field(description="the column holding the outcome (0 or 1)")
     max_missing_rate: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)] = Field(
         default=0.05, alias="maxMissingRate", description="most of a feature's values that may be missing"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from estaleiro.config import catalog
 
@@ -72,3 +72,18 @@ class Frozen(BaseModel):
     """Base of every schema: unknown keys are errors, objects are immutable after loading."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class Threshold(Frozen):
+    """Bounds a metric must meet: in every version's model card, and in served quality."""
+
+    min: Measure | None = None
+    max: Measure | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max}): no value can meet it")
+        return self

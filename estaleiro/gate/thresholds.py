@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estaleiro.config.manifest import Threshold
+from estaleiro.config.types import Threshold
 
 
 def describe(bound: Threshold) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from estaleiro.config.card import ModelCard
-from estaleiro.config.manifest import Threshold, VersionSpec
+from estaleiro.config.manifest import VersionSpec
+from estaleiro.config.types import Threshold
 from estaleiro.gate.thresholds import describe, shortfall
 from estaleiro.rollout.split import by_number
 

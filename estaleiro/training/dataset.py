@@ -8,8 +8,11 @@ inputs and label (`concept_drift`), so tests can make the validation step stop o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 NUMERICAL = ("tenure_months", "monthly_charges", "total_charges", "support_calls")
 CATEGORICAL = ("plan", "contract", "region", "payment_method", "paperless_billing")
@@ -35,15 +38,7 @@ def churn_frame(rows: int = 4000, seed: int = 0, drift: float = 0.0, concept_dri
     region = rng.choice(REGIONS, rows, p=(0.3, 0.25, 0.25, 0.2))
     payment = rng.choice(PAYMENTS, rows, p=(0.4, 0.25, 0.25, 0.1))
     paperless = rng.choice(("yes", "no"), rows, p=(0.6, 0.4))
-    logit = (
-        -2.2
-        - 0.11 * tenure
-        + 2.6 * (contract == "month-to-month")
-        - 1.8 * (contract == "two-year")
-        + 1.0 * calls
-        + 0.035 * (monthly - 55)
-        + 1.1 * (payment == "electronic-check")
-    )
+    logit = signal(tenure, contract, calls, monthly, payment)
     logit = (1 - concept_drift) * logit + concept_drift * rng.normal(0, 2.0, rows)
     churned = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
     frame = pd.DataFrame(
@@ -63,6 +58,20 @@ def churn_frame(rows: int = 4000, seed: int = 0, drift: float = 0.0, concept_dri
     # Billing systems lose a few totals for brand-new subscribers: missing values are real input.
     frame.loc[(tenure <= 1) & (rng.random(rows) < 0.5), "total_charges"] = np.nan
     return frame
+
+
+def signal(tenure: Any, contract: Any, calls: Any, monthly: Any, payment: Any) -> NDArray[np.float64]:
+    """The log-odds of churn before concept drift: what a model that learned the relation perfectly scores."""
+    return np.asarray(
+        -2.2
+        - 0.11 * tenure
+        + 2.6 * (contract == "month-to-month")
+        - 1.8 * (contract == "two-year")
+        + 1.0 * calls
+        + 0.035 * (monthly - 55)
+        + 1.1 * (payment == "electronic-check"),
+        dtype=np.float64,
+    )
 
 
 def _mix(base: tuple[float, ...], shifted: tuple[float, ...], weight: float) -> list[float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from estaleiro.config.manifest import Threshold
+from estaleiro.config.types import Threshold
 from estaleiro.gate.thresholds import describe, shortfall
 from estaleiro.training.metrics import METRICS
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pydantic import Field, StrictFloat, StrictInt
 
 from estaleiro.config.environment import Environment, Model
-from estaleiro.config.manifest import Threshold
 from estaleiro.config.monitoring import Monitoring
 from estaleiro.config.training import Training
-from estaleiro.config.types import Email, Frozen, Text
+from estaleiro.config.types import Email, Frozen, Text, Threshold
 
 
 class Champion(Frozen):

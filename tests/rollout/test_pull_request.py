@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from estaleiro.config.environment import load_environment
-from estaleiro.config.manifest import Threshold, VersionSpec
+from estaleiro.config.manifest import VersionSpec
+from estaleiro.config.types import Threshold
 from estaleiro.gate.thresholds import describe, shortfall
 from estaleiro.rollout.pull_request import Proposal, body, title
 

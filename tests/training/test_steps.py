@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estaleiro.config.manifest import Threshold
 from estaleiro.config.training import Hyperparameters
+from estaleiro.config.types import Threshold
 from estaleiro.training.dataset import CATEGORICAL, LABEL, NUMERICAL, churn_frame
 from estaleiro.training.evaluate import evaluate, overall
 from estaleiro.training.judge import judge

@@ -1,0 +1,117 @@
+"""Generated prediction logs and late labels, deterministic from a seed, where quality can decline.
+
+Each deployed version serves its share of every day's requests; its scores are what a model that
+learned churn_frame's relation perfectly would say, and its labels follow that relation blurred by
+the day's `concept_drift`, so AUC falls as the drift rises. Labels arrive `label_delay` after the
+request (plus up to a day of jitter); a share is never labelled; some arrive twice (the second
+one later, sometimes with the other label); and some name requests the log never saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from estaleiro.training.dataset import LABEL, churn_frame, signal
+
+MICROS_PER_DAY = 86_400_000_000
+
+
+def served_days(
+    start: datetime,
+    concept_drift: Mapping[str, Sequence[float]],
+    per_day: int,
+    traffic: Mapping[str, float] | None = None,
+    label_share: float = 0.8,
+    label_delay: timedelta = timedelta(days=1),
+    duplicate_share: float = 0.01,
+    unknown_per_day: int = 5,
+    seed: int = 0,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per day from `start` (UTC midnight, naive), the request log's rows and the labels they will get.
+
+    `concept_drift` maps a deployed model id to its drift per day (all equally long); `traffic` maps
+    it to its share of the day's `per_day` requests (equal shares when None).
+    """
+    ids = sorted(concept_drift)
+    days = {len(drift) for drift in concept_drift.values()}
+    if len(days) != 1:
+        raise ValueError(f"every version needs the same number of days, got {sorted(days)}")
+    shares = traffic or {deployed: 1 / len(ids) for deployed in ids}
+    next_id = 1
+    for day in range(days.pop()):
+        rng = np.random.default_rng([seed, day])
+        logs, labels = [], []
+        for deployed in ids:
+            rows = round(per_day * shares[deployed])
+            frame = churn_frame(
+                rows, seed=seed * 100_003 + day * 101 + ids.index(deployed), concept_drift=concept_drift[deployed][day]
+            )
+            score = 1 / (
+                1
+                + np.exp(
+                    -signal(
+                        frame.tenure_months,
+                        frame.contract,
+                        frame.support_calls,
+                        frame.monthly_charges,
+                        frame.payment_method,
+                    )
+                )
+            )
+            request_id = np.arange(next_id, next_id + rows, dtype=np.int64)
+            next_id += rows
+            logged = _at(start, day, rng.integers(0, MICROS_PER_DAY, rows))
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "endpoint": "churn",
+                        "deployed_model_id": deployed,
+                        "logging_time": logged,
+                        "request_id": request_id,
+                        "request_payload": "{}",
+                        "response_payload": [f'{{"predictions": [{p:.6f}]}}' for p in score],
+                    }
+                )
+            )
+            kept = rng.random(rows) < label_share
+            arrival = logged + label_delay + pd.to_timedelta(rng.integers(0, MICROS_PER_DAY, rows), unit="us")
+            label = frame[LABEL].to_numpy()
+            labels.append(
+                pd.DataFrame({"request_id": request_id[kept], "label": label[kept], "label_time": arrival[kept]})
+            )
+            again = kept & (rng.random(rows) < duplicate_share)
+            relabel = np.where(rng.random(rows) < 0.5, label, 1 - label)
+            labels.append(
+                pd.DataFrame(
+                    {
+                        "request_id": request_id[again],
+                        "label": relabel[again],
+                        "label_time": arrival[again] + pd.Timedelta(hours=1),
+                    }
+                )
+            )
+        unknown = np.arange(-unknown_per_day * (day + 1), -unknown_per_day * day, dtype=np.int64)
+        labels.append(
+            pd.DataFrame(
+                {
+                    "request_id": unknown,
+                    "label": rng.integers(0, 2, len(unknown)),
+                    "label_time": _at(start, day, rng.integers(0, MICROS_PER_DAY, len(unknown))) + label_delay,
+                }
+            )
+        )
+        yield pd.concat(logs, ignore_index=True), pd.concat(labels, ignore_index=True)
+
+
+def served_log(days: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The days of `served_days` as one request log and one labels table."""
+    logs, labels = zip(*days, strict=True)
+    return pd.concat(logs, ignore_index=True), pd.concat(labels, ignore_index=True)
+
+
+def _at(start: datetime, day: int, micros: np.ndarray) -> pd.DatetimeIndex:
+    return pd.Timestamp(start) + pd.Timedelta(days=day) + pd.to_timedelta(micros, unit="us")

@@ -1,0 +1,31 @@
+"""The quality query on DuckDB: what `--local` runs, and what the tests and bench/quality.py measure.
+
+The connection holds the tables `request_log` and `ground_truth` (tables or views); their times are
+TIMESTAMP in UTC, as BigQuery's TIMESTAMP is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import duckdb
+
+from estaleiro.config.monitoring import Quality
+from estaleiro.quality.query import parameters, query
+from estaleiro.quality.windows import Measured, measured
+
+
+def measure(
+    connection: duckdb.DuckDBPyConnection,
+    quality: Quality,
+    as_of: datetime,
+    windows: int,
+    versions: Mapping[str, str],
+) -> Measured:
+    """`windows` matured windows back from `as_of`, deployed model ids named by `versions`."""
+    values = parameters(quality, as_of, windows)
+    values["as_of"] = as_of.astimezone(UTC).replace(tzinfo=None)  # DuckDB's TIMESTAMP is naive UTC
+    cursor = connection.execute(query("duckdb"), values)
+    names = [column[0] for column in cursor.description]
+    return measured([dict(zip(names, row, strict=True)) for row in cursor.fetchall()], versions)

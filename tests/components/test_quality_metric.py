@@ -1,0 +1,33 @@
+"""The model-quality MetricDescriptor: declared where quality is measured, parsing into the real API message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from google.api import metric_pb2
+from google.protobuf import json_format
+
+from components.monitoring.quality_metric import QUALITY
+from estaleiro.plan.model import Plan
+from tests.components.test_monitoring import plan_edited
+
+DESCRIPTOR = "gcp:monitoring/metricDescriptor:MetricDescriptor"
+
+
+def test_the_stack_declares_the_quality_metric_with_its_four_labels(plan: Plan) -> None:
+    [descriptor] = plan.of_type(DESCRIPTOR)
+    inputs = descriptor.inputs
+    assert (inputs["type"], inputs["metricKind"], inputs["valueType"]) == (QUALITY, "GAUGE", "DOUBLE")
+    assert inputs["project"] == f"acme-ml-{plan.stack}"
+    message = json_format.ParseDict(
+        {k: inputs[k] for k in ("type", "metricKind", "valueType", "unit", "description", "displayName", "labels")},
+        metric_pb2.MetricDescriptor(),  # what metricDescriptors.create takes
+    )
+    assert [label.key for label in message.labels] == ["model", "version", "stack", "metric"]
+    assert message.type.startswith("custom.googleapis.com/")  # creating-metrics: custom types' prefix
+
+
+def test_a_stack_that_measures_no_quality_declares_no_metric(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "stacks/dev/models/churn.yaml").read_text()
+    block = text[text.index("  quality:") : text.index("training:")]
+    assert not plan_edited(tmp_path, "dev", block, "").of_type(DESCRIPTOR)
