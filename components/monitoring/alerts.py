@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
+from typing import Any
 
 import pulumi
 import pulumi_gcp.monitoring as monitoring
@@ -118,6 +119,16 @@ def declare(
     }
 
 
+# A count over the window, summed across the endpoint's deployed models: the same for every condition's
+# aggregation message (numerator, denominator, absence), which pulumi-gcp types apart.
+PER_ENDPOINT_COUNT: dict[str, Any] = {
+    "alignment_period": WINDOW,
+    "per_series_aligner": "ALIGN_DELTA",
+    "cross_series_reducer": "REDUCE_SUM",
+    "group_by_fields": ["resource.label.endpoint_id"],
+}
+
+
 def _drift_filter(features: Sequence[str], schedule_ids: Iterable[str]) -> str:
     return metrics.drift_series(sorted(schedule_ids), features)
 
@@ -128,23 +139,12 @@ def _endpoint(metric: str, context: AlertContext, *conditions: str) -> str:
 
 def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> list[Signal]:
     """The four conditions every served model is watched for, from the manifest's `monitoring.alerts`."""
-    per_endpoint = Aggregation(
-        alignment_period=WINDOW,
-        per_series_aligner="ALIGN_DELTA",
-        cross_series_reducer="REDUCE_SUM",
-        group_by_fields=["resource.label.endpoint_id"],
-    )
     errors = Threshold(
         filter=_endpoint(metrics.RESPONSES, context, metrics.SERVER_ERRORS),
-        aggregations=[per_endpoint],
+        aggregations=[Aggregation(**PER_ENDPOINT_COUNT)],
         denominator_filter=_endpoint(metrics.RESPONSES, context),
         denominator_aggregations=[
-            monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
-                alignment_period=WINDOW,
-                per_series_aligner="ALIGN_DELTA",
-                cross_series_reducer="REDUCE_SUM",
-                group_by_fields=["resource.label.endpoint_id"],
-            )
+            monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(**PER_ENDPOINT_COUNT)
         ],
         comparison="COMPARISON_GT",
         threshold_value=thresholds.error_ratio,
@@ -181,14 +181,7 @@ def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> lis
     )
     no_traffic = monitoring.AlertPolicyConditionConditionAbsentArgs(
         filter=_endpoint(metrics.PREDICTIONS, context),
-        aggregations=[
-            monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
-                alignment_period=WINDOW,
-                per_series_aligner="ALIGN_DELTA",
-                cross_series_reducer="REDUCE_SUM",
-                group_by_fields=["resource.label.endpoint_id"],
-            )
-        ],
+        aggregations=[monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(**PER_ENDPOINT_COUNT)],
         duration="1800s",
     )
     ratio = f"{thresholds.error_ratio:.0%}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictFloat, StrictInt, field_validator
+from pydantic import Field, StrictFloat, StrictInt
 
 from estaleiro.config.monitoring import BIGQUERY_TABLE
-from estaleiro.config.types import Frozen, Text
+from estaleiro.config.types import Cron, Frozen, Text
 
 
 class Data(Frozen):
@@ -50,18 +50,9 @@ class Training(Frozen):
     pipeline: Text = Field(
         default="continuous-training", description="the compiled pipeline (pipeline_specs/compiled/<name>.yaml) to run"
     )
-    schedule: Text = Field(description="cron (UTC) of the scheduled retraining, e.g. '0 4 * * 1'")
+    schedule: Cron = Field(description="cron (UTC) of the scheduled retraining, e.g. '0 4 * * 1'")
     data: Data
     holdout: Holdout = Field(default_factory=Holdout)
     hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
     slices: tuple[Text, ...] = Field(default=(), description="categorical features whose values are scored apart")
     judge: Judge = Field(default_factory=Judge)
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, schedule: str) -> str:
-        from croniter import croniter
-
-        if not croniter.is_valid(schedule):
-            raise ValueError(f"{schedule!r} is not a cron expression (minute hour day month weekday)")
-        return schedule
