@@ -13,14 +13,7 @@ import pulumi
 import pulumi_gcp.monitoring as monitoring
 
 from estaleiro.config.environment import Environment
-
-QUALITY = "custom.googleapis.com/estaleiro/model_quality"
-LABELS = {
-    "model": "the model's name in its manifest (stacks/<env>/models/<model>.yaml)",
-    "version": "the served version, such as v7",
-    "stack": "the environment, such as dev",
-    "metric": "the quality metric, a name of estaleiro/training/metrics.py such as auc",
-}
+from estaleiro.quality.series import LABELS, QUALITY
 
 
 def measured(env: Environment) -> bool:

@@ -7,8 +7,8 @@ from pathlib import Path
 from google.api import metric_pb2
 from google.protobuf import json_format
 
-from components.monitoring.quality_metric import QUALITY
 from estaleiro.plan.model import Plan
+from estaleiro.quality.series import QUALITY
 from tests.components.test_monitoring import plan_edited
 
 DESCRIPTOR = "gcp:monitoring/metricDescriptor:MetricDescriptor"
