@@ -11,6 +11,8 @@ judges each version apart, which the same Python code does here and in the cloud
 
 from __future__ import annotations
 
+from estaleiro.config.monitoring import Quality
+
 QUALITY = "custom.googleapis.com/estaleiro/model_quality"  # GAUGE DOUBLE: the metric over the latest window
 DECLINED = "custom.googleapis.com/estaleiro/quality_declined"  # GAUGE INT64: 1 when the N-of-M rule holds
 
@@ -25,3 +27,10 @@ LABELS = {
 # the user label `retrain: quality`: functions/retrain starts a run for conditions whose first word
 # is the policy's `retrain` label (as drift's policies do with "drift").
 RETRAIN = "quality"
+
+
+def decline_condition(model: str, quality: Quality) -> str:
+    """The decline condition's display name: what an incident's condition_name reads, first word RETRAIN."""
+    rule = quality.decline
+    missed = f"missed its threshold in {rule.windows} of the last {rule.of} windows"
+    return f"{RETRAIN} declined: {model} {quality.metric} {missed}"
