@@ -18,6 +18,7 @@ from tests.conftest import commit_all, git
 MANIFEST = "stacks/dev/models/churn.yaml"
 CARD = "model_cards/churn/v7.yaml"
 STACK = "stacks/dev/Pulumi.dev.yaml"
+PROD_STACK = "stacks/prod/Pulumi.prod.yaml"
 CLONE = ("env", "clone", "dev", "copy", "--project", "acme-copy-ml")
 
 
@@ -101,46 +102,35 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_file_is_one_line_exit_2_and_nothing_written(repo: Path, cli, case: str) -> None:
+# Every case through `env clone`; `plan` loads in its workers as clone does, and must say the same.
+BAD_FILES = [pytest.param(case, CLONE, id=case) for case in sorted(CASES)] + [
+    pytest.param("NaN metric", ("plan", "dev"), id="NaN metric, plan")
+]
+
+
+@pytest.mark.parametrize(("case", "command"), BAD_FILES)
+def test_bad_file_is_one_line_exit_2_and_nothing_written(repo: Path, cli, case: str, command: tuple[str, ...]) -> None:
     edit, expected = CASES[case]
     edit(repo)
     commit_all(repo, case)
-    assert cli(repo, *CLONE) == (2, "", expected.replace("OUTSIDE", str(repo.parent / "outside")) + "\n")
+    assert cli(repo, *command) == (2, "", expected.replace("OUTSIDE", str(repo.parent / "outside")) + "\n")
     assert git(repo, "status", "--porcelain") == ""
 
 
-def test_plan_reports_a_bad_card_as_clone_does(repo: Path, cli) -> None:
-    edit, expected = CASES["NaN metric"]
-    edit(repo)
-    commit_all(repo, "NaN")
-    assert cli(repo, "plan", "dev") == (2, "", expected + "\n")
-    assert git(repo, "status", "--porcelain") == ""
+PROMOTION_FROM = {"qa": "no such stack 'qa'; existing stacks: dev, prod", "prod": "a stack cannot promote from itself"}
 
 
-def test_promoting_from_a_stack_that_does_not_exist(repo: Path, cli) -> None:
+@pytest.mark.parametrize("upstream", sorted(PROMOTION_FROM))
+def test_a_bad_promotion_source_is_one_line_from_stacks_and_check(repo: Path, cli, upstream: str) -> None:
     """`stacks` and `check` both read `promotion.from` through the stack loader, so they agree."""
-    replace("stacks/prod/Pulumi.prod.yaml", b"from: dev", b"from: qa")(repo)
-    commit_all(repo, "upstream qa")
-    expected = (
-        "stacks/prod/Pulumi.prod.yaml:24: config.estaleiro:promotion.from: no such stack 'qa'; "
-        "existing stacks: dev, prod"
-    )
+    replace(PROD_STACK, b"from: dev", f"from: {upstream}".encode())(repo)
+    commit_all(repo, f"upstream {upstream}")
+    expected = f"{PROD_STACK}:24: config.estaleiro:promotion.from: {PROMOTION_FROM[upstream]}"
     assert cli(repo, "stacks") == (2, "", expected + "\n")
     code, report, _ = cli(repo, "check", "prod")
     assert code == 2
     assert f"VIOLATION schema/invalid-input {expected}" in report.splitlines()
     assert git(repo, "status", "--porcelain") == ""
-
-
-def test_a_stack_cannot_promote_from_itself(repo: Path, cli) -> None:
-    replace("stacks/prod/Pulumi.prod.yaml", b"from: dev", b"from: prod")(repo)
-    commit_all(repo, "upstream prod")
-    assert cli(repo, "stacks") == (
-        2,
-        "",
-        "stacks/prod/Pulumi.prod.yaml:24: config.estaleiro:promotion.from: a stack cannot promote from itself\n",
-    )
 
 
 @pytest.mark.parametrize("command", [("plan", "dev"), ("check",), ("stacks",), CLONE])

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from estaleiro.config.environment import load_environment
-from estaleiro.errors import InvalidInput
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    for name in ("stacks", "model_cards", "pipeline_specs"):  # what the loader reads
-        shutil.copytree(REPO / name, tmp_path / name)
-    return tmp_path
-
-
-def problems(root: Path, stack: str = "dev") -> list[str]:
-    with pytest.raises(InvalidInput) as caught:
-        load_environment(root, stack)
-    return [str(p) for p in caught.value.problems]
-
-
-def edit(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    assert old in path.read_text()
-    path.write_text(path.read_text().replace(old, new))
+from tests.config.conftest import problems
+from tests.rollout.edits import edit
 
 
 def test_the_examples_load(root: Path) -> None:

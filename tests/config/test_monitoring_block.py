@@ -1,5 +1,4 @@
-# ruff: noqa: F811 (pytest fixtures imported from test_manifest are parameters here)
-"""The manifest's `monitoring` block: defaults when absent, and one line per bad value naming file, line and key."""
+"""The manifest's `monitoring` block: the examples, defaults when absent, one line per bad value (file, line, key)."""
 
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from estaleiro.config.environment import load_environment
-from tests.config.test_manifest import edit, problems, root  # noqa: F401 (fixture)
-
-MANIFEST = "stacks/dev/models/churn.yaml"
+from tests.config.conftest import MANIFEST, line_of, problems, refused_by_plan
+from tests.rollout.edits import edit
 
 
 def block(root: Path) -> tuple[str, str]:
@@ -22,9 +20,17 @@ def block(root: Path) -> tuple[str, str]:
     return head, "monitoring:\n" + tail
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_churn_manifests_declare_monitoring(root: Path, stack: str) -> None:
+    monitoring = load_environment(root, stack).models[0].manifest.monitoring
+    assert monitoring is not None
+    assert monitoring.features["tenure_months"] == "numerical" and monitoring.features["plan"] == "categorical"
+    assert monitoring.drift.default_threshold == 0.3 and monitoring.drift.thresholds["plan"] == 0.2
+    assert monitoring.drift.categorical_metric == "l_infinity"
+
+
 def test_the_examples_declare_features_and_thresholds(root: Path) -> None:
     monitoring = load_environment(root, "dev").models[0].manifest.monitoring
-    assert monitoring.features["tenure_months"] == "numerical" and monitoring.features["plan"] == "categorical"
     assert monitoring.drift_thresholds["plan"] == 0.2 and monitoring.drift_thresholds["region"] == 0.3
     prod = load_environment(root, "prod").models[0].manifest.monitoring
     assert (prod.sampling_rate, prod.alerts.p99_latency_ms, prod.notification_emails) == (
@@ -45,11 +51,6 @@ def test_without_the_block_errors_latency_and_saturation_are_still_watched(root:
         1000,
         1.0,
     )
-
-
-def line_of(root: Path, text: str) -> int:
-    lines = (root / MANIFEST).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if text in line)
 
 
 BAD: list[tuple[str, str, str, Callable[[int], str]]] = [
@@ -123,6 +124,15 @@ BAD: list[tuple[str, str, str, Callable[[int], str]]] = [
         ),
     ),
     (
+        "    defaultThreshold: 0.3",
+        "    defaultThreshold: 0.3\n    window: 7d",
+        "window: 7d",
+        lambda n: (
+            f"{MANIFEST}:{n}: monitoring.drift.window: unknown key; allowed keys: categoricalMetric, defaultThreshold, "
+            "thresholds"
+        ),
+    ),
+    (
         "    plan: categorical",
         "    plan: text",
         "plan: text",
@@ -170,7 +180,5 @@ def test_a_csv_snapshot_in_cloud_storage_is_a_baseline_too(root: Path) -> None:
 def test_cli_refuses_a_bad_block_with_exit_2_and_writes_nothing(repo: Path, cli, tmp_path: Path) -> None:
     manifest = repo / MANIFEST
     manifest.write_text(manifest.read_text().replace("samplingRate: 1.0", "samplingRate: 0"))
-    out = tmp_path / "plan.json"
-    code, printed, err = cli(repo, "plan", "dev", "--out", str(out))
-    assert (code, printed) == (2, "") and not out.exists()
+    err = refused_by_plan(repo, cli, tmp_path / "plan.json")
     assert err.startswith(f"{MANIFEST}:") and "monitoring.samplingRate: input should be greater than 0" in err

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (pytest fixtures imported from test_manifest are parameters here)
 """The manifest's `monitoring.quality` block: the examples, defaults, and one line per bad value."""
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ import pytest
 from estaleiro.config.environment import load_environment
 from estaleiro.config.monitoring import QualityMetric, seconds
 from estaleiro.training.metrics import METRICS
-from tests.config.test_manifest import edit, problems, root  # noqa: F401 (fixture)
-from tests.config.test_monitoring_block import line_of
-
-MANIFEST = "stacks/dev/models/churn.yaml"
+from tests.config.conftest import MANIFEST, line_of, problems, refused_by_plan
+from tests.rollout.edits import edit
 
 
 def test_the_examples_measure_auc_from_labels_two_days_late(root: Path) -> None:
@@ -137,7 +134,5 @@ def test_bad_values_name_file_line_and_key(root: Path, old: str, new: str, messa
 def test_the_cli_refuses_a_bad_block_with_exit_2_and_writes_nothing(repo: Path, cli, tmp_path: Path) -> None:
     manifest = repo / MANIFEST
     manifest.write_text(manifest.read_text().replace("decline: {windows: 2, of: 3}", "decline: {windows: 5, of: 3}"))
-    out = tmp_path / "plan.json"
-    code, printed, err = cli(repo, "plan", "dev", "--out", str(out))
-    assert (code, printed) == (2, "") and not out.exists()
+    err = refused_by_plan(repo, cli, tmp_path / "plan.json")
     assert err.startswith(f"{MANIFEST}:") and "monitoring.quality.decline: windows (5) is above of (3)" in err

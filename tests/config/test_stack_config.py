@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from estaleiro.config.environment import load_environment, load_stack_config
-from estaleiro.errors import InvalidInput
+from tests.config.conftest import problems
 
 GOOD = """config:
   gcp:project: acme-ml-dev
@@ -21,12 +21,6 @@ def write_stack(root: Path, text: str, stack: str = "dev") -> None:
     folder = root / "stacks" / stack
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"Pulumi.{stack}.yaml").write_text(text)
-
-
-def problems(root: Path, stack: str = "dev") -> list[str]:
-    with pytest.raises(InvalidInput) as caught:
-        load_environment(root, stack)
-    return [str(p) for p in caught.value.problems]
 
 
 def test_example_stacks_load_with_defaults_applied() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -9,6 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from components.providers.vertex_clients import VertexClients
+from tests.providers.fake_model_monitoring import FakeModelMonitoring
 from tests.providers.fake_vertex import FakeVertex, serving_violations
 
 PROJECT, PROJECT_NUMBER, REGION = "acme-ml-dev", "123456789012", "us-central1"
@@ -39,11 +41,26 @@ def vertex() -> Iterator[FakeVertex]:
 
 @pytest.fixture
 def clients(vertex: FakeVertex) -> Iterator[VertexClients]:
-    """Real GAPIC clients on channels to the fake, with backoff short enough for tests."""
+    with clients_of(vertex.address) as clients:
+        yield clients
+
+
+@pytest.fixture
+def monitoring() -> Iterator[FakeModelMonitoring]:
+    """A fake Model Monitoring v2 of PROJECT, with nothing in it."""
+    fake = FakeModelMonitoring(project=PROJECT)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@contextmanager
+def clients_of(address: str) -> Iterator[VertexClients]:
+    """Real GAPIC clients on channels to the fake at `address`, with backoff short enough for tests."""
     channels: list[grpc.Channel] = []
 
     def channel() -> grpc.Channel:
-        channels.append(grpc.insecure_channel(vertex.address))
+        channels.append(grpc.insecure_channel(address))
         return channels[-1]
 
     yield VertexClients(channel=channel, initial_delay=0.01, max_delay=0.05, retry_deadline=1.0, operation_timeout=10.0)

@@ -8,7 +8,7 @@ State (monitors, schedules, operations) lives in memory; faults are injected per
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from croniter import croniter
@@ -30,6 +30,7 @@ MONITORS, SCHEDULES = (
     "google.cloud.aiplatform.v1beta1.ScheduleService",
 )
 PROJECT = re.compile(r"^projects/([^/]+)/")
+T = TypeVar("T")
 
 
 class FakeModelMonitoring(GrpcFake):
@@ -139,23 +140,25 @@ class FakeModelMonitoring(GrpcFake):
         # REF#modelmonitoringservice: CreateModelMonitor returns a google.longrunning.Operation.
         return self.operation("CreateModelMonitor", apply)
 
-    def _monitor(self, name: str) -> v1beta1.ModelMonitor:
+    def _find(self, table: dict[str, T], name: str) -> T:
         canonical = self.canonical(name)
-        if canonical not in self.monitors:
+        if canonical not in table:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"{name} not found")
-        return self.monitors[canonical]
+        return table[canonical]
+
+    def _under(self, table: dict[str, T], parent: str) -> list[T]:
+        """What a List call answers: the resources of one location."""
+        prefix = f"{self.canonical(parent)}/"
+        return [resource for name, resource in table.items() if name.startswith(prefix)]
 
     def _get_monitor(self, request: v1beta1.GetModelMonitorRequest) -> v1beta1.ModelMonitor:
-        return self._monitor(request.name)
+        return self._find(self.monitors, request.name)
 
     def _list_monitors(self, request: v1beta1.ListModelMonitorsRequest) -> v1beta1.ListModelMonitorsResponse:
-        parent = self.canonical(request.parent)
-        return v1beta1.ListModelMonitorsResponse(
-            model_monitors=[m for n, m in self.monitors.items() if n.startswith(f"{parent}/")]
-        )
+        return v1beta1.ListModelMonitorsResponse(model_monitors=self._under(self.monitors, request.parent))
 
     def _update_monitor(self, request: v1beta1.UpdateModelMonitorRequest) -> Any:
-        monitor = self._monitor(request.model_monitor.name)
+        monitor = self._find(self.monitors, request.model_monitor.name)
         paths = list(request.update_mask.paths)
         # REF#updatemodelmonitorrequest: "update_mask: Required. Mask specifying which fields to update."
         if not paths or "name" in paths:
@@ -172,7 +175,7 @@ class FakeModelMonitoring(GrpcFake):
         return self.operation("UpdateModelMonitor", apply)
 
     def _delete_monitor(self, request: v1beta1.DeleteModelMonitorRequest) -> Any:
-        monitor = self._monitor(request.name)
+        monitor = self._find(self.monitors, request.name)
         attached = self.schedules_of(monitor.name)
         # REF#deletemodelmonitorrequest: "force: Optional. Force delete the model monitor with schedules."
         if attached and not request.force:
@@ -201,7 +204,7 @@ class FakeModelMonitoring(GrpcFake):
             raise Rejected(
                 grpc.StatusCode.INVALID_ARGUMENT, "a monitoring schedule needs create_model_monitoring_job_request"
             )
-        self._monitor(request.parent)
+        self._find(self.monitors, request.parent)
 
     def _create_schedule(self, request: v1beta1.CreateScheduleRequest) -> v1beta1.Schedule:
         self._check_schedule(request.schedule)
@@ -212,23 +215,14 @@ class FakeModelMonitoring(GrpcFake):
         self.schedules[schedule.name] = schedule
         return schedule
 
-    def _schedule(self, name: str) -> v1beta1.Schedule:
-        canonical = self.canonical(name)
-        if canonical not in self.schedules:
-            raise Rejected(grpc.StatusCode.NOT_FOUND, f"{name} not found")
-        return self.schedules[canonical]
-
     def _get_schedule(self, request: v1beta1.GetScheduleRequest) -> v1beta1.Schedule:
-        return self._schedule(request.name)
+        return self._find(self.schedules, request.name)
 
     def _list_schedules(self, request: v1beta1.ListSchedulesRequest) -> v1beta1.ListSchedulesResponse:
-        parent = self.canonical(request.parent)
-        return v1beta1.ListSchedulesResponse(
-            schedules=[s for n, s in self.schedules.items() if n.startswith(f"{parent}/")]
-        )
+        return v1beta1.ListSchedulesResponse(schedules=self._under(self.schedules, request.parent))
 
     def _update_schedule(self, request: v1beta1.UpdateScheduleRequest) -> v1beta1.Schedule:
-        current = self._schedule(request.schedule.name)
+        current = self._find(self.schedules, request.schedule.name)
         updated = v1beta1.Schedule(current)
         for path in request.update_mask.paths:
             value = getattr(request.schedule, path)
@@ -244,7 +238,7 @@ class FakeModelMonitoring(GrpcFake):
         return updated
 
     def _delete_schedule(self, request: v1beta1.DeleteScheduleRequest) -> Any:
-        schedule = self._schedule(request.name)
+        schedule = self._find(self.schedules, request.name)
 
         def apply() -> empty_pb2.Empty:
             del self.schedules[schedule.name]

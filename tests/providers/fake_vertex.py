@@ -1,9 +1,7 @@
-"""An in-process Vertex AI: a real gRPC server that parses the real aiplatform_v1 messages.
+"""An in-process Vertex AI Model Registry and endpoints on the real aiplatform_v1 messages (a `GrpcFake`).
 
-google-cloud-aiplatform ships no servicer classes, so each method is registered with the
-real request type's `deserialize` and response type's `serialize`: a request with a wrong
-field fails to parse here just as it would in Google's frontend. State (models, versions,
-endpoints, operations) lives in memory. Every rule the fake enforces follows Google's
+State (models, versions, endpoints) lives in memory; the server, faults and long-running
+operations ([lro]) are `GrpcFake`'s. Every rule the fake enforces follows Google's
 documentation, not the providers' code, and cites its source with a tag from this list:
 
 [model]     https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models
@@ -25,30 +23,26 @@ documentation, not the providers' code, and cites its source with a tag from thi
 [labels]    https://cloud.google.com/resource-manager/docs/labels-overview
 [numbers]   https://cloud.google.com/vertex-ai/docs/general/deployment (API samples name models
             projects/PROJECT_NUMBER/...; GetModel/GetEndpoint answer with the number)
-[lro]       https://cloud.google.com/vertex-ai/docs/general/long-running-operations
 
 Status codes are the ones Google's errors carry where the page gives one; where it does not,
 the fake answers FAILED_PRECONDITION (state forbids it) or INVALID_ARGUMENT (the request is
-malformed), as https://cloud.google.com/apis/design/errors defines them. Faults can be
-injected per method; every traffic split an endpoint ever had is recorded.
+malformed), as https://cloud.google.com/apis/design/errors defines them. Every traffic split
+an endpoint ever had is recorded.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import threading
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from concurrent import futures
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import grpc
 from google.cloud import aiplatform_v1 as v1
 from google.longrunning import operations_pb2
-from google.protobuf import any_pb2, empty_pb2
-from google.rpc import code_pb2, status_pb2
+from google.protobuf import empty_pb2
+
+from tests.providers.grpc_fake import OPERATION, GrpcFake, Method, Rejected
 
 # [merge] "The alias should be at most 128 characters, and match [a-z][a-zA-Z0-9-]{0,126}[a-z-0-9]"
 ALIAS = re.compile(r"[a-z][a-zA-Z0-9-]{0,126}[a-z0-9-]")
@@ -65,14 +59,6 @@ MODEL_FIELDS = frozenset({"labels", "display_name", "description"})
 # [mutate] "Updatable fields include min_replica_count, max_replica_count, autoscaling_metric_specs ..."
 MUTABLE = frozenset({"dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"})
 DEFAULT = "default"
-
-
-class Rejected(Exception):
-    """What Vertex would answer with a status code instead of a result."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -97,17 +83,6 @@ class EndpointState:
         return bool(self.network)
 
 
-@dataclass
-class Operation:
-    """A long-running operation: done after `polls_left` GetOperation calls, or when the cloud finishes it."""
-
-    method: str
-    apply: Callable[[], Any]
-    polls_left: int
-    fails: bool
-    result: operations_pb2.Operation | None = None
-
-
 def serving_violations(history: Sequence[Snapshot]) -> list[str]:
     """Zero downtime, judged over everything an endpoint went through.
 
@@ -128,53 +103,19 @@ def serving_violations(history: Sequence[Snapshot]) -> list[str]:
     return problems
 
 
-class FakeVertex:
-    """Models, endpoints and operations of one fake project, served on 127.0.0.1.
+class FakeVertex(GrpcFake):
+    """Models and endpoints of one fake project, served on 127.0.0.1; operations take two polls by default."""
 
-    `operation_polls` is how many GetOperation calls a long-running operation needs before it
-    is done: real deployments take minutes, so clients must poll, and tests stay fast.
-    """
+    readonly = frozenset({"GetOperation", "GetEndpoint", "GetModel", "ListModelVersions"})
 
     def __init__(self, project: str, project_number: str, operation_polls: int = 2) -> None:
-        self.project, self.project_number, self.operation_polls = project, project_number, operation_polls
+        super().__init__(f"projects/{project_number}/locations/us-central1", operation_polls)
+        self.project, self.project_number = project, project_number
         self.versions: dict[str, list[v1.Model]] = {}
         self.endpoints: dict[str, EndpointState] = {}
-        self.operations: dict[str, Operation] = {}
-        self.calls: list[str] = []
-        self._faults: dict[str, list[grpc.StatusCode]] = defaultdict(list)
-        self._failing_operations: dict[str, int] = defaultdict(int)
-        self._crash_after: set[str] = set()
         self._next_version: dict[str, itertools.count[int]] = {}
-        self._ids = itertools.count(7001)
-        self._lock = threading.Lock()
-        self._server: grpc.Server | None = None
-        self.address = ""
 
     # -- test controls -------------------------------------------------------------------
-    def fail(self, method: str, code: grpc.StatusCode, times: int = 1) -> None:
-        """The next `times` calls of `method` (e.g. "DeployModel") answer `code`."""
-        self._faults[method].extend([code] * times)
-
-    def fail_operation(self, method: str, times: int = 1) -> None:
-        """The next `times` operations started by `method` end with an error and change nothing."""
-        self._failing_operations[method] += times
-
-    def crash_after(self, method: str) -> None:
-        """The next call of `method` takes effect (its operation runs to the end in the cloud), but
-        the caller is killed before it reads the answer: it sees CANCELLED, which nobody retries."""
-        self._crash_after.add(method)
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-        self._failing_operations.clear()
-        self._crash_after.clear()
-
-    def finish_operations(self) -> None:
-        """The cloud finishes every operation still running, whether or not anyone is polling it."""
-        with self._lock:
-            for operation in self.operations.values():
-                self._finish(operation)
-
     def add_endpoint(self, name: str, network: str = "", psc_projects: Sequence[str] = ()) -> None:
         """An endpoint as pulumi-gcp's AiEndpoint would have created it (through CreateEndpoint's rules)."""
         parent, _, endpoint_id = name.rpartition("/endpoints/")
@@ -191,10 +132,6 @@ class FakeVertex:
     def model_versions(self, name: str) -> list[v1.Model]:
         return self.versions.get(self.canonical(name), [])
 
-    def mutating_calls(self) -> list[str]:
-        readonly = {"GetEndpoint", "GetModel", "ListModelVersions", "GetOperation"}
-        return [c for c in self.calls if c not in readonly]
-
     def serving(self, endpoint: str) -> dict[str, int]:
         """Deployed model display name (our version key) -> percent, as the endpoint serves now."""
         state = self.endpoint(endpoint)
@@ -210,29 +147,9 @@ class FakeVertex:
         prefix = f"projects/{self.project}/"
         return f"projects/{self.project_number}/{name.removeprefix(prefix)}" if name.startswith(prefix) else name
 
-    # -- server ----------------------------------------------------------------------------
-    def start(self) -> str:
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        handlers: dict[str, dict[str, Any]] = defaultdict(dict)
-        for service, method, request, response, impl in self._methods():
-            handlers[service][method] = grpc.unary_unary_rpc_method_handler(
-                self._wrap(method, impl), request_deserializer=request, response_serializer=response
-            )
-        server.add_generic_rpc_handlers(
-            [grpc.method_handlers_generic_handler(service, methods) for service, methods in handlers.items()]
-        )
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        self._server, self.address = server, f"127.0.0.1:{port}"
-        return self.address
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop(grace=None)
-
-    def _methods(self) -> list[tuple[str, str, Callable[..., Any], Callable[..., Any], Callable[..., Any]]]:
+    def methods(self) -> list[Method]:
         models, endpoints = "google.cloud.aiplatform.v1.ModelService", "google.cloud.aiplatform.v1.EndpointService"
-        op = operations_pb2.Operation.SerializeToString
+        op = OPERATION
         return [
             (models, "UploadModel", v1.UploadModelRequest.deserialize, op, self._upload_model),
             (models, "GetModel", v1.GetModelRequest.deserialize, v1.Model.serialize, self._get_model),
@@ -265,69 +182,7 @@ class FakeVertex:
                 self._update_endpoint,
             ),
             (endpoints, "MutateDeployedModel", v1.MutateDeployedModelRequest.deserialize, op, self._mutate),
-            (
-                "google.longrunning.Operations",
-                "GetOperation",
-                operations_pb2.GetOperationRequest.FromString,
-                op,
-                self._get_operation,
-            ),
         ]
-
-    def _wrap(self, method: str, impl: Callable[[Any], Any]) -> Callable[[Any, grpc.ServicerContext], Any]:
-        def handle(request: Any, context: grpc.ServicerContext) -> Any:
-            with self._lock:
-                self.calls.append(method)
-                if self._faults[method]:
-                    code = self._faults[method].pop(0)
-                    context.abort(code, f"injected {code.name} on {method}")
-                try:
-                    response = impl(request)
-                except Rejected as rejected:
-                    context.abort(rejected.code, str(rejected))
-                if method in self._crash_after:
-                    self._crash_after.discard(method)
-                    if isinstance(response, operations_pb2.Operation):
-                        self._finish(self.operations[response.name])
-                    context.abort(grpc.StatusCode.CANCELLED, f"caller killed after {method}")
-                return response
-
-        return handle
-
-    # -- operations ----------------------------------------------------------------------------
-    def _operation(self, method: str, apply: Callable[[], Any]) -> operations_pb2.Operation:
-        """[lro] The request is accepted now; the work ends later, and the client polls GetOperation until done."""
-        name = f"projects/{self.project_number}/locations/us-central1/operations/{next(self._ids)}"
-        fails = self._failing_operations[method] > 0
-        self._failing_operations[method] -= int(fails)
-        self.operations[name] = Operation(method, apply, self.operation_polls, fails)
-        return operations_pb2.Operation(name=name, done=False)
-
-    def _finish(self, operation: Operation) -> None:
-        if operation.result is not None:
-            return
-        done = operations_pb2.Operation(done=True)
-        if operation.fails:
-            done.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{operation.method} failed"))
-        else:
-            result = operation.apply()
-            packed = any_pb2.Any()
-            packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
-            done.response.CopyFrom(packed)
-        operation.result = done
-
-    def _get_operation(self, request: operations_pb2.GetOperationRequest) -> operations_pb2.Operation:
-        operation = self.operations.get(request.name)
-        if operation is None:
-            raise Rejected(grpc.StatusCode.NOT_FOUND, f"operation {request.name} not found")
-        operation.polls_left -= 1
-        if operation.polls_left <= 0:
-            self._finish(operation)
-        if operation.result is None:
-            return operations_pb2.Operation(name=request.name, done=False)
-        answer = operations_pb2.Operation(name=request.name)
-        answer.MergeFrom(operation.result)
-        return answer
 
     # -- labels ----------------------------------------------------------------------------------
     @staticmethod
@@ -378,7 +233,7 @@ class FakeVertex:
                 raise Rejected(
                     grpc.StatusCode.INVALID_ARGUMENT, f"model id {request.model_id!r} must match {MODEL_ID.pattern}"
                 )
-            base = f"{self.canonical(request.parent)}/models/{request.model_id or next(self._ids)}"
+            base = f"{self.canonical(request.parent)}/models/{request.model_id or self.next_id()}"
             if base in self.versions:
                 raise Rejected(grpc.StatusCode.ALREADY_EXISTS, f"model {base} already exists")
         self._check_alias_format(list(request.model.version_aliases))
@@ -397,7 +252,7 @@ class FakeVertex:
             self._apply_aliases(base, [*aliases, DEFAULT] if len(versions) == 1 else aliases, model)
             return v1.UploadModelResponse(model=base, model_version_id=model.version_id)
 
-        return self._operation("UploadModel", apply)
+        return self.operation("UploadModel", apply)
 
     def _get_model(self, request: v1.GetModelRequest) -> v1.Model:
         return self._resolve(request.name)[1]
@@ -450,7 +305,7 @@ class FakeVertex:
         # [del-ver] "can only be deleted if there are no DeployedModels created from it"
         if self._deployed_anywhere(base, model.version_id):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} is deployed")
-        return self._operation("DeleteModelVersion", lambda: self._remove_version(base, model))
+        return self.operation("DeleteModelVersion", lambda: self._remove_version(base, model))
 
     def _remove_version(self, base: str, model: v1.Model) -> empty_pb2.Empty:
         """[alias] "When you delete a model version assigned the default alias, the alias is automatically
@@ -466,7 +321,7 @@ class FakeVertex:
         # [del-model] "A model cannot be deleted if any Endpoint resource has a DeployedModel based on the model"
         if self._deployed_anywhere(base, None):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"{request.name} has deployed versions")
-        return self._operation("DeleteModel", lambda: self._remove_model(base))
+        return self.operation("DeleteModel", lambda: self._remove_model(base))
 
     def _remove_model(self, name: str) -> empty_pb2.Empty:
         del self.versions[name]
@@ -493,7 +348,7 @@ class FakeVertex:
 
     def _create_endpoint(self, request: v1.CreateEndpointRequest) -> operations_pb2.Operation:
         name = self._create_endpoint_state(request)
-        return self._operation("CreateEndpoint", lambda: self._get_endpoint(v1.GetEndpointRequest(name=name)))
+        return self.operation("CreateEndpoint", lambda: self._get_endpoint(v1.GetEndpointRequest(name=name)))
 
     def _endpoint(self, name: str) -> tuple[str, EndpointState]:
         canonical = self.canonical(name)
@@ -545,14 +400,14 @@ class FakeVertex:
         def apply() -> v1.DeployModelResponse:
             deployed = v1.DeployedModel(request.deployed_model)
             # [deployed] the id is generated when not given: "1-10 characters, and valid characters are /[0-9]/"
-            deployed.id = deployed.id or str(next(self._ids))
+            deployed.id = deployed.id or self.next_id()
             # [numbers] the deployed model names its model with the project number and the version apart
             deployed.model, deployed.model_version_id = base, model.version_id
             state.deployed[deployed.id] = deployed
             self._record(state, {(deployed.id if k == "0" else k): v for k, v in split.items()})
             return v1.DeployModelResponse(deployed_model=deployed)
 
-        return self._operation("DeployModel", apply)
+        return self.operation("DeployModel", apply)
 
     def _undeploy(self, request: v1.UndeployModelRequest) -> operations_pb2.Operation:
         _, state = self._endpoint(request.endpoint)
@@ -574,7 +429,7 @@ class FakeVertex:
             self._record(state, split if state.deployed else {})
             return v1.UndeployModelResponse()
 
-        return self._operation("UndeployModel", apply)
+        return self.operation("UndeployModel", apply)
 
     def _update_endpoint(self, request: v1.UpdateEndpointRequest) -> v1.Endpoint:
         name, state = self._endpoint(request.endpoint.name)
@@ -598,4 +453,4 @@ class FakeVertex:
             deployed.dedicated_resources.max_replica_count = wanted.max_replica_count
             return v1.MutateDeployedModelResponse(deployed_model=deployed)
 
-        return self._operation("MutateDeployedModel", apply)
+        return self.operation("MutateDeployedModel", apply)

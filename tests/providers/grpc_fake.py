@@ -4,6 +4,10 @@ google-cloud-* libraries ship no servicer classes, so each method is registered 
 request type's `deserialize` and response type's `serialize`: a request with a wrong field fails
 to parse here just as it would in Google's frontend. A subclass lists its methods and keeps its
 state; calls, faults and operations work the same for all of them.
+
+[lro] https://cloud.google.com/vertex-ai/docs/general/long-running-operations: a method that
+returns an Operation has accepted the request; the work ends later, and the client polls
+GetOperation until the operation is done, with its response or its error.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -32,16 +37,36 @@ class Rejected(Exception):
         self.code = code
 
 
+@dataclass
+class Operation:
+    """A long-running operation: done after `polls_left` GetOperation calls, or when the cloud finishes it."""
+
+    method: str
+    apply: Callable[[], Any]
+    polls_left: int
+    fails: bool
+    result: operations_pb2.Operation | None = None
+
+
 class GrpcFake:
-    """Subclasses implement `methods()`; `readonly` names the calls that change nothing."""
+    """Subclasses implement `methods()`; `readonly` names the calls that change nothing.
+
+    Operations are named under `operations_parent` (`projects/{project}/locations/{location}`);
+    `operation_polls` is how many GetOperation calls one needs before it is done: real ones take
+    minutes, so clients must poll, and tests stay fast.
+    """
 
     readonly: frozenset[str] = frozenset({"GetOperation"})
 
-    def __init__(self) -> None:
-        self.operations: dict[str, operations_pb2.Operation] = {}
+    def __init__(
+        self, operations_parent: str = "projects/fake/locations/us-central1", operation_polls: int = 1
+    ) -> None:
+        self.operations_parent, self.operation_polls = operations_parent, operation_polls
+        self.operations: dict[str, Operation] = {}
         self.calls: list[str] = []
         self._faults: dict[str, list[grpc.StatusCode]] = defaultdict(list)
         self._failing_operations: dict[str, int] = defaultdict(int)
+        self._crash_after: set[str] = set()
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None
@@ -58,6 +83,22 @@ class GrpcFake:
     def fail_operation(self, method: str, times: int = 1) -> None:
         """The next `times` operations started by `method` end with an error and change nothing."""
         self._failing_operations[method] += times
+
+    def crash_after(self, method: str) -> None:
+        """The next call of `method` takes effect (its operation runs to the end in the cloud), but
+        the caller is killed before it reads the answer: it sees CANCELLED, which nobody retries."""
+        self._crash_after.add(method)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+        self._failing_operations.clear()
+        self._crash_after.clear()
+
+    def finish_operations(self) -> None:
+        """The cloud finishes every operation still running, whether or not anyone is polling it."""
+        with self._lock:
+            for operation in self.operations.values():
+                self._finish(operation)
 
     def mutating_calls(self) -> list[str]:
         return [c for c in self.calls if c not in self.readonly]
@@ -95,32 +136,53 @@ class GrpcFake:
                     code = self._faults[method].pop(0)
                     context.abort(code, f"injected {code.name} on {method}")
                 try:
-                    return impl(request)
+                    response = impl(request)
                 except Rejected as rejected:
                     context.abort(rejected.code, str(rejected))
+                if method in self._crash_after:
+                    self._crash_after.discard(method)
+                    if isinstance(response, operations_pb2.Operation):
+                        self._finish(self.operations[response.name])
+                    context.abort(grpc.StatusCode.CANCELLED, f"caller killed after {method}")
+                return response
 
         return handle
 
     # -- operations ----------------------------------------------------------------------------
     def operation(self, method: str, apply: Callable[[], Any]) -> operations_pb2.Operation:
-        """Run `apply` unless the operation is set to fail; either way the client must poll once."""
-        name = f"projects/fake/locations/us-central1/operations/{next(self._ids)}"
-        done = operations_pb2.Operation(name=name, done=True)
-        if self._failing_operations[method]:
-            self._failing_operations[method] -= 1
-            done.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{method} failed"))
+        """[lro] Accept the request now; `apply` runs when the operation ends, unless it is set to fail."""
+        name = f"{self.operations_parent}/operations/{next(self._ids)}"
+        fails = self._failing_operations[method] > 0
+        self._failing_operations[method] -= int(fails)
+        self.operations[name] = Operation(method, apply, self.operation_polls, fails)
+        return operations_pb2.Operation(name=name, done=False)
+
+    def _finish(self, operation: Operation) -> None:
+        if operation.result is not None:
+            return
+        done = operations_pb2.Operation(done=True)
+        if operation.fails:
+            done.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{operation.method} failed"))
         else:
-            result = apply()
+            result = operation.apply()
             packed = any_pb2.Any()
             packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
             done.response.CopyFrom(packed)
-        self.operations[name] = done
-        return operations_pb2.Operation(name=name, done=False)
+        operation.result = done
 
     def _get_operation(self, request: operations_pb2.GetOperationRequest) -> operations_pb2.Operation:
-        if request.name not in self.operations:
+        """[lro] Each poll brings the operation closer to done; once done it answers its result."""
+        operation = self.operations.get(request.name)
+        if operation is None:
             raise Rejected(grpc.StatusCode.NOT_FOUND, f"operation {request.name} not found")
-        return self.operations[request.name]
+        operation.polls_left -= 1
+        if operation.polls_left <= 0:
+            self._finish(operation)
+        if operation.result is None:
+            return operations_pb2.Operation(name=request.name, done=False)
+        answer = operations_pb2.Operation(name=request.name)
+        answer.MergeFrom(operation.result)
+        return answer
 
     def next_id(self) -> str:
         return str(next(self._ids))

@@ -12,25 +12,16 @@ from google.cloud import aiplatform_v1beta1 as v1beta1
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from components.providers.vertex_clients import VertexClients
-from tests.providers.conftest import LOCATION, PROJECT
+from tests.providers.conftest import LOCATION, PROJECT, clients_of
 from tests.providers.fake_model_monitoring import FakeModelMonitoring
 
 NUMBERED = LOCATION.replace(PROJECT, "412345678901")
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeModelMonitoring]:
-    server = FakeModelMonitoring(project=PROJECT)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def clients(fake: FakeModelMonitoring) -> Iterator[VertexClients]:
-    channel = grpc.insecure_channel(fake.address)
-    yield VertexClients(channel=lambda: channel, initial_delay=0.01, max_delay=0.05, retry_deadline=1.0)
-    channel.close()
+def clients(monitoring: FakeModelMonitoring) -> Iterator[VertexClients]:
+    with clients_of(monitoring.address) as clients:
+        yield clients
 
 
 def monitor(features: tuple[str, ...] = ("plan",), **drift: Any) -> v1beta1.ModelMonitor:
@@ -61,12 +52,12 @@ def schedule(parent: str, cron: str = "0 * * * *", runs: int = 1, name: str = "s
     )
 
 
-def test_a_request_that_does_not_parse_as_its_type_is_refused(fake: FakeModelMonitoring) -> None:
-    with grpc.insecure_channel(fake.address) as channel:
+def test_a_request_that_does_not_parse_as_its_type_is_refused(monitoring: FakeModelMonitoring) -> None:
+    with grpc.insecure_channel(monitoring.address) as channel:
         call = channel.unary_unary("/google.cloud.aiplatform.v1beta1.ModelMonitoringService/CreateModelMonitor")
         with pytest.raises(grpc.RpcError) as refused:
             call(b"\x0a\x02\xff\xfe")
-    assert refused.value.code() == grpc.StatusCode.INTERNAL and fake.monitors == {}
+    assert refused.value.code() == grpc.StatusCode.INTERNAL and monitoring.monitors == {}
 
 
 def test_names_come_back_with_the_project_number(clients: VertexClients) -> None:
@@ -112,11 +103,11 @@ def test_schema_data_types_are_the_documented_ones(clients: VertexClients) -> No
         create(clients, body)
 
 
-def test_a_failed_operation_creates_nothing(fake: FakeModelMonitoring, clients: VertexClients) -> None:
-    fake.fail_operation("CreateModelMonitor")
+def test_a_failed_operation_creates_nothing(monitoring: FakeModelMonitoring, clients: VertexClients) -> None:
+    monitoring.fail_operation("CreateModelMonitor")
     with pytest.raises(Exception, match="CreateModelMonitor failed"):
         create(clients, monitor())
-    assert fake.monitors == {}
+    assert monitoring.monitors == {}
 
 
 @pytest.mark.parametrize(
@@ -151,14 +142,16 @@ def test_an_update_cannot_unset_a_field(clients: VertexClients) -> None:
         service.update_schedule(schedule=v1beta1.Schedule(name=created.name), update_mask=FieldMask(paths=["cron"]))
 
 
-def test_a_monitor_with_schedules_is_deleted_only_by_force(fake: FakeModelMonitoring, clients: VertexClients) -> None:
+def test_a_monitor_with_schedules_is_deleted_only_by_force(
+    monitoring: FakeModelMonitoring, clients: VertexClients
+) -> None:
     name = create(clients, monitor()).name
     clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=schedule(name))
     service = clients.model_monitoring_service("us-central1")
     with pytest.raises(FailedPrecondition, match="has schedules"):
         service.delete_model_monitor(name=name)
     clients.wait(service.delete_model_monitor(request=v1beta1.DeleteModelMonitorRequest(name=name, force=True)))
-    assert fake.monitors == {} and fake.schedules == {}
+    assert monitoring.monitors == {} and monitoring.schedules == {}
 
 
 def test_lists_are_per_location(clients: VertexClients) -> None:

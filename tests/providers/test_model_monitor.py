@@ -19,8 +19,7 @@ from components.providers.model_monitor import (
     MonitoredVersion,
     monitor_id,
 )
-from components.providers.vertex_clients import VertexClients
-from tests.providers.conftest import ENDPOINT, LOCATION, PROJECT, REGION, as_pulumi_sends
+from tests.providers.conftest import ENDPOINT, LOCATION, PROJECT, REGION, as_pulumi_sends, clients_of
 from tests.providers.fake_model_monitoring import FakeModelMonitoring
 
 PREFIX = "acme-ml-dev-churn"
@@ -29,27 +28,9 @@ FEATURES = {"tenure_months": "numerical", "plan": "categorical"}
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeModelMonitoring]:
-    server = FakeModelMonitoring(project=PROJECT)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def provider(fake: FakeModelMonitoring) -> Iterator[ModelMonitorsProvider]:
-    channels: list[grpc.Channel] = []
-
-    def channel() -> grpc.Channel:
-        channels.append(grpc.insecure_channel(fake.address))
-        return channels[-1]
-
-    clients = VertexClients(
-        channel=channel, initial_delay=0.01, max_delay=0.05, retry_deadline=1.0, operation_timeout=10.0
-    )
-    yield ModelMonitorsProvider(clients)
-    for opened in channels:
-        opened.close()
+def provider(monitoring: FakeModelMonitoring) -> Iterator[ModelMonitorsProvider]:
+    with clients_of(monitoring.address) as clients:
+        yield ModelMonitorsProvider(clients)
 
 
 def props(versions: dict[str, int], cron: str = "0 * * * *", plan: float = 0.2) -> dict[str, Any]:
@@ -74,20 +55,22 @@ def props(versions: dict[str, int], cron: str = "0 * * * *", plan: float = 0.2) 
     )
 
 
-def monitored(fake: FakeModelMonitoring) -> dict[str, str]:
+def monitored(monitoring: FakeModelMonitoring) -> dict[str, str]:
     """Monitor id -> the cron of the schedule that runs it."""
     return {
-        m.display_name: next(s.cron for s in fake.schedules_of(name)) if fake.schedules_of(name) else "(no schedule)"
-        for name, m in fake.monitors.items()
+        m.display_name: next(s.cron for s in monitoring.schedules_of(name))
+        if monitoring.schedules_of(name)
+        else "(no schedule)"
+        for name, m in monitoring.monitors.items()
     }
 
 
 def test_each_served_version_gets_a_monitor_and_a_schedule(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
     result = provider.create(props({"v6": 6, "v7": 7}))
-    assert monitored(fake) == {f"{PREFIX}-v6": "0 * * * *", f"{PREFIX}-v7": "0 * * * *"}
-    monitor = fake.monitors[f"projects/412345678901/locations/{REGION}/modelMonitors/{PREFIX}-v7"]
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "0 * * * *", f"{PREFIX}-v7": "0 * * * *"}
+    monitor = monitoring.monitors[f"projects/412345678901/locations/{REGION}/modelMonitors/{PREFIX}-v7"]
     assert (
         monitor.model_monitoring_target.vertex_model.model,
         monitor.model_monitoring_target.vertex_model.model_version_id,
@@ -99,75 +82,77 @@ def test_each_served_version_gets_a_monitor_and_a_schedule(
     drift = monitor.tabular_objective.feature_drift_spec
     assert dict(drift.feature_alert_conditions)["plan"].threshold == pytest.approx(0.2)
     assert (drift.categorical_metric_type, drift.numeric_metric_type) == ("l_infinity", "jensen_shannon_divergence")
-    [schedule] = fake.schedules_of(monitor.name)
+    [schedule] = monitoring.schedules_of(monitor.name)
     target = schedule.create_model_monitoring_job_request.model_monitoring_job.model_monitoring_spec.objective_spec
     assert list(target.target_dataset.vertex_endpoint_logs.endpoints) == [ENDPOINT]
     assert result.outs is not None
-    assert result.outs["schedule_ids"] == {"v6": schedule_id(fake, "v6"), "v7": schedule.name.rsplit("/", 1)[-1]}
+    assert result.outs["schedule_ids"] == {"v6": schedule_id(monitoring, "v6"), "v7": schedule.name.rsplit("/", 1)[-1]}
 
 
-def schedule_id(fake: FakeModelMonitoring, version: str) -> str:
-    [schedule] = fake.schedules_of(f"{LOCATION}/modelMonitors/{PREFIX}-{version}")
+def schedule_id(monitoring: FakeModelMonitoring, version: str) -> str:
+    [schedule] = monitoring.schedules_of(f"{LOCATION}/modelMonitors/{PREFIX}-{version}")
     return schedule.name.rsplit("/", 1)[-1]
 
 
-def test_a_second_run_makes_no_mutating_call(fake: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
+def test_a_second_run_makes_no_mutating_call(monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
     first = provider.create(props({"v6": 6}))
-    fake.calls.clear()
+    monitoring.calls.clear()
     second = provider.update("id", first.outs or {}, props({"v6": 6}))
-    assert fake.mutating_calls() == []
+    assert monitoring.mutating_calls() == []
     assert second.outs is not None and first.outs is not None
     assert second.outs["schedule_ids"] == first.outs["schedule_ids"]
 
 
 def test_a_retired_version_loses_its_schedule_then_its_monitor(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
     provider.create(props({"v6": 6, "v7": 7}))
-    fake.calls.clear()
+    monitoring.calls.clear()
     provider.update("id", {}, props({"v7": 7}))
-    assert monitored(fake) == {f"{PREFIX}-v7": "0 * * * *"}
-    assert fake.mutating_calls() == ["DeleteSchedule", "DeleteModelMonitor"]
+    assert monitored(monitoring) == {f"{PREFIX}-v7": "0 * * * *"}
+    assert monitoring.mutating_calls() == ["DeleteSchedule", "DeleteModelMonitor"]
 
 
 def test_changed_thresholds_and_cron_update_in_place(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
     provider.create(props({"v6": 6}))
-    fake.calls.clear()
+    monitoring.calls.clear()
     provider.update("id", {}, props({"v6": 6}, cron="30 2 * * *", plan=0.1))
-    assert fake.mutating_calls() == ["UpdateModelMonitor", "UpdateSchedule"]
-    [monitor] = fake.monitors.values()
+    assert monitoring.mutating_calls() == ["UpdateModelMonitor", "UpdateSchedule"]
+    [monitor] = monitoring.monitors.values()
     assert dict(monitor.tabular_objective.feature_drift_spec.feature_alert_conditions)[
         "plan"
     ].threshold == pytest.approx(0.1)
-    assert monitored(fake) == {f"{PREFIX}-v6": "30 2 * * *"}
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "30 2 * * *"}
 
 
-def test_monitors_of_other_models_are_left_alone(fake: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
+def test_monitors_of_other_models_are_left_alone(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
     other = {**props({"v1": 1}), "prefix": "acme-ml-dev-fraud"}
     provider.create(other)
     provider.create(props({"v6": 6}))
     provider.delete("id", props({"v6": 6}))
-    assert monitored(fake) == {"acme-ml-dev-fraud-v1": "0 * * * *"}
+    assert monitored(monitoring) == {"acme-ml-dev-fraud-v1": "0 * * * *"}
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
 @pytest.mark.parametrize("method", ["ListModelMonitors", "CreateModelMonitor", "CreateSchedule", "ListSchedules"])
 def test_transient_errors_are_retried(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider, method: str, code: grpc.StatusCode
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, method: str, code: grpc.StatusCode
 ) -> None:
-    fake.fail(method, code, times=2)
+    monitoring.fail(method, code, times=2)
     provider.create(props({"v6": 6}))
-    assert monitored(fake) == {f"{PREFIX}-v6": "0 * * * *"}
-    assert fake.calls.count(method) >= 3
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "0 * * * *"}
+    assert monitoring.calls.count(method) >= 3
 
 
-def test_a_permanent_error_is_not_retried(fake: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
-    fake.fail("CreateModelMonitor", grpc.StatusCode.PERMISSION_DENIED)
+def test_a_permanent_error_is_not_retried(monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
+    monitoring.fail("CreateModelMonitor", grpc.StatusCode.PERMISSION_DENIED)
     with pytest.raises(PermissionDenied):
         provider.create(props({"v6": 6}))
-    assert fake.calls.count("CreateModelMonitor") == 1
+    assert monitoring.calls.count("CreateModelMonitor") == 1
 
 
 STEPS = [
@@ -182,38 +167,40 @@ STEPS = [
 
 @pytest.mark.parametrize(("method", "how"), STEPS)
 def test_rerun_after_a_failure_at_any_step_converges(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider, method: str, how: str
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, method: str, how: str
 ) -> None:
     """From v5 and v6 to v6 (new cron and threshold) and v7; whatever step fails, the next run finishes the job."""
     provider.create(props({"v6": 6, "v5": 5}))
     wanted = props({"v6": 6, "v7": 7}, cron="15 * * * *", plan=0.1)
     if how == "operation":
-        fake.fail_operation(method)
+        monitoring.fail_operation(method)
     else:
-        fake.fail(method, grpc.StatusCode.INTERNAL)
+        monitoring.fail(method, grpc.StatusCode.INTERNAL)
     with pytest.raises(GoogleAPIError):
         provider.update("id", {}, wanted)
     provider.update("id", {}, wanted)
-    assert monitored(fake) == {f"{PREFIX}-v6": "15 * * * *", f"{PREFIX}-v7": "15 * * * *"}
-    fake.calls.clear()
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "15 * * * *", f"{PREFIX}-v7": "15 * * * *"}
+    monitoring.calls.clear()
     provider.update("id", {}, wanted)
-    assert fake.mutating_calls() == []
+    assert monitoring.mutating_calls() == []
 
 
 def test_a_create_whose_answer_was_lost_adopts_the_monitor(
-    fake: FakeModelMonitoring, provider: ModelMonitorsProvider
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
     provider.create(props({"v6": 6}))
-    fake.schedules.clear()  # as if the run died after creating the monitor
+    monitoring.schedules.clear()  # as if the run died after creating the monitor
     provider.create(props({"v6": 6}))
-    assert monitored(fake) == {f"{PREFIX}-v6": "0 * * * *"} and len(fake.monitors) == 1
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "0 * * * *"} and len(monitoring.monitors) == 1
 
 
-def test_refresh_shows_a_monitor_deleted_by_hand(fake: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
+def test_refresh_shows_a_monitor_deleted_by_hand(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
     created = provider.create(props({"v6": 6, "v7": 7}))
-    for schedule in fake.schedules_of(f"{LOCATION}/modelMonitors/{PREFIX}-v7"):
-        del fake.schedules[schedule.name]
-    del fake.monitors[f"projects/412345678901/locations/{REGION}/modelMonitors/{PREFIX}-v7"]
+    for schedule in monitoring.schedules_of(f"{LOCATION}/modelMonitors/{PREFIX}-v7"):
+        del monitoring.schedules[schedule.name]
+    del monitoring.monitors[f"projects/412345678901/locations/{REGION}/modelMonitors/{PREFIX}-v7"]
     read = provider.read("id", created.outs or {})
     assert read.inputs is not None and set(read.inputs["versions"]) == {"v6"}
     assert provider.diff("id", read.inputs, props({"v6": 6, "v7": 7})).changes
