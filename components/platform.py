@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_gcp.monitoring as monitoring
 
 from components.ci_triggers import CiTriggers
 from components.foundation import Foundation
 from components.monitoring.channels import ChannelInputs, NotificationChannels
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
-from components.monitoring.quality_metric import measured, quality_descriptor
+from components.monitoring.quality_metric import quality_descriptors
 from components.monitoring.request_log import RequestLog, RequestLogInputs
 from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
@@ -21,6 +22,7 @@ class Platform(pulumi.ComponentResource):
     foundation: Foundation
     request_log: RequestLog
     channels: NotificationChannels
+    quality_metrics: list[monitoring.MetricDescriptor]
     models: dict[str, ServedModel]
     watched: dict[str, WatchedModel]
     training: ContinuousTraining
@@ -45,7 +47,7 @@ class Platform(pulumi.ComponentResource):
         self.channels = NotificationChannels(
             name, env, ChannelInputs(kms_key=keys.pubsub.id, depends_on=[keys.grants["pubsub"]]), child
         )
-        self.quality_metric = quality_descriptor(name, env, child) if measured(env) else None
+        self.quality_metrics = quality_descriptors(name, env, child)
         serving = ServingInputs(
             kms_key=keys.vertex.id,
             service_account=accounts.model_serving.email,
@@ -71,6 +73,7 @@ class Platform(pulumi.ComponentResource):
                     monitor_output=monitor_output,
                     kms_key=keys.vertex.id,
                     deployment=served.deployment,
+                    quality_metrics=self.quality_metrics,
                 ),
                 child,
             )

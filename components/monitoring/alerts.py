@@ -11,6 +11,15 @@ policy (https://cloud.google.com/monitoring/alerts/concepts-indepth): a model wh
 not fit gets a serving policy and drift policies of at most 6 conditions each. A policy with
 drift conditions carries the user label `retrain: drift`: the retraining function starts a run
 for an incident whose condition's display name begins with that word, never for a 5xx or latency one.
+
+A model whose manifest measures quality (`monitoring.quality`) also gets an accuracy-decline
+policy, labelled `retrain: quality`. The model-quality pipeline decides the N-of-M rule in Python
+(estaleiro/quality/decline.py: per version, skipping windows with too few labels) and writes its
+verdict as a point of `quality_declined` (1 declined, 0 not); the policy only compares the latest
+point with 0, so what decides in the cloud is the code the tests exercise. Not PromQL: skipping
+windows below the label coverage and counting N of the last M *countable* windows per version, over
+windows whose points arrive when labels do, does not read cleanly as a range query, and the rule
+would then exist twice, once in Python for the local run and once in PromQL for the cloud.
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ import pulumi
 import pulumi_gcp.monitoring as monitoring
 
 from components.monitoring import metrics
+from estaleiro.config.monitoring import Quality
+from estaleiro.gate.thresholds import describe
+from estaleiro.quality import series
 
 CONDITIONS_PER_POLICY = 6
 RETRAIN = "retrain"  # the user label an incident carries to the retraining function
@@ -70,6 +82,8 @@ class Rule:
     severity: str
     signals: Sequence[Signal]
     retrain: str = ""  # the first word of the conditions that start retraining (functions/retrain), if any
+    steps: Sequence[str] = ()  # runbook steps of this policy, after the ones every policy has
+    auto_close: str = ""  # how long an open incident outlives missing data; empty: Monitoring's default
 
     @property
     def meaning(self) -> str:
@@ -81,23 +95,30 @@ def documentation(context: AlertContext, rule: Rule) -> str:
     where = (
         f"model `{context.model}` (stack `{context.stack}`, team `{context.team}`, endpoint `{context.endpoint_id}`)"
     )
+    steps = [
+        f"Open the model's dashboard: {context.dashboard_url}\n"
+        "   (traffic per version, errors, latency, replicas, drift, logs).",
+        *rule.steps,
+        f"If the version promoted last is the cause, roll back with `estaleiro rollback {context.model} --in "
+        f"{context.stack}` and merge the pull request it prints.",
+        "Otherwise follow the signal on the dashboard; the request log in BigQuery holds sampled requests.",
+    ]
     return (
         f"## {rule.title}: {context.model} in {context.stack}\n\n"
         f"**What fired**: `${{condition.display_name}}` on {where}.\n\n"
         f"**What it means**, by condition:\n{rule.meaning}\n\n"
-        "**Runbook**\n"
-        f"1. Open the model's dashboard: {context.dashboard_url}\n"
-        "   (traffic per version, errors, latency, replicas, drift, logs).\n"
-        f"2. If the version promoted last is the cause, roll back with `estaleiro rollback {context.model} --in "
-        f"{context.stack}` and merge the pull request it prints.\n"
-        "3. Otherwise follow the signal on the dashboard; the request log in BigQuery holds sampled requests.\n"
+        "**Runbook**\n" + "".join(f"{n}. {step}\n" for n, step in enumerate(steps, start=1))
     )
 
 
 def declare(
-    name: str, context: AlertContext, rules: Sequence[Rule], parent: pulumi.Resource
+    name: str,
+    context: AlertContext,
+    rules: Sequence[Rule],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> dict[str, monitoring.AlertPolicy]:
-    """One AlertPolicy per rule, named `<name>-<role>`."""
+    """One AlertPolicy per rule, named `<name>-<role>`; `depends_on`: the descriptors of the custom metrics read."""
     return {
         rule.role: monitoring.AlertPolicy(
             f"{name}-{rule.role}",
@@ -113,7 +134,10 @@ def declare(
                 mime_type="text/markdown",
                 subject=f"{rule.title}: {context.model}",
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            alert_strategy=monitoring.AlertPolicyAlertStrategyArgs(auto_close=rule.auto_close)
+            if rule.auto_close
+            else None,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
         )
         for rule in rules
     }
@@ -262,3 +286,65 @@ def rules(serving: Sequence[Signal], drift: Sequence[Signal]) -> list[Rule]:
             for n, chunk in enumerate(chunks)
         ),
     ]
+
+
+# The pipeline writes one verdict per version per run, daily by default (a GAUGE point, 1 or 0). The
+# latest point decides: ALIGN_NEXT_OLDER takes "the most recent data point before the end of the
+# alignment period" and is valid for GAUGE metrics (Aggregation.Aligner, google/monitoring/v3/common.proto).
+# The period is the longest alerting allows, "90,000 seconds (25 hours) for alerting policies"
+# (Aggregation.alignment_period, same proto), so a daily run's point is always in view and an hour
+# late is no gap. Duration 0s: one point of 1 fires at once (the rule already required N of M
+# windows), and the next point of 0 makes the condition false, which closes the incident
+# (https://cloud.google.com/monitoring/alerts/concepts-indepth). When points stop (a run missed, a
+# version retired), EVALUATION_MISSING_DATA_NO_OP leaves the condition as it was ("Do not evaluate
+# the condition to any value if there is no data", AlertPolicy.Condition.EvaluationMissingData): a
+# missed run neither closes a decline nor opens one. AlertStrategy.auto_close ("If an alerting policy
+# that was active has no data for this long, any open incidents will close") then closes the
+# incident of a retired version two days after its last point left the 25-hour view.
+DECLINE_ALIGNMENT = "90000s"
+DECLINE_AUTO_CLOSE = "172800s"
+
+
+def quality_rule(context: AlertContext, quality: Quality) -> Rule:
+    """The accuracy-decline policy: one condition on the pipeline's verdict, one time series per version."""
+    declined = Threshold(
+        filter=metrics.quality_series(series.DECLINED, context.model, context.stack, quality.metric),
+        aggregations=[
+            Aggregation(
+                alignment_period=DECLINE_ALIGNMENT,
+                per_series_aligner="ALIGN_NEXT_OLDER",
+                cross_series_reducer="REDUCE_MAX",
+                group_by_fields=["metric.label.version"],  # an incident per version, naming it
+            )
+        ],
+        comparison="COMPARISON_GT",
+        threshold_value=0,
+        duration="0s",
+        evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
+    )
+    rule, name = quality.decline, series.decline_condition(context.model, quality)
+    # ${metric.label.KEY}: a label of the series that fired (https://cloud.google.com/monitoring/alerts/doc-variables).
+    meaning = (
+        f"version `${{metric.label.version}}` served {quality.metric} outside {describe(quality.threshold)} in "
+        f"{rule.windows} of its last {rule.of} countable windows of {quality.window} (measured {quality.label_delay} "
+        f"after each window ends, once the ground truth in `{quality.labels}` has arrived; a window with labels "
+        f"for less than {quality.minimum_coverage:.0%} of its predictions is skipped, never a miss). Its answers "
+        "are measurably worse than its owners accept. A continuous-training run of the model has started by "
+        "itself and will propose a retrained version as a pull request; if the declining version was promoted "
+        "recently, roll back now rather than wait."
+    )
+    return Rule(
+        "quality",
+        "accuracy decline",
+        "ERROR",
+        [(Condition(display_name=name, condition_threshold=declined), meaning)],
+        retrain=series.RETRAIN,
+        steps=(
+            f"Read the version's {quality.metric} per window and its verdict beside it on the dashboard "
+            f"(*Served {quality.metric} per version*, against the threshold).",
+            "Reproduce the windows and the verdict on this machine: "
+            f"`estaleiro pipeline run model-quality --model {context.model} --in {context.stack} --local`.",
+            "Review the retraining's pull request (continuous training, started by this incident) before merging.",
+        ),
+        auto_close=DECLINE_AUTO_CLOSE,
+    )

@@ -1,14 +1,17 @@
-"""The Vertex AI metric types alert policies and dashboards read, and the filters that select one model's series.
+"""The metric types alert policies and dashboards read, and the filters that select one model's series.
 
-Only types listed in `metric_types.yaml` (Google's documented list, with its source) are used.
-Online prediction metrics sit on the `aiplatform.googleapis.com/Endpoint` resource (label
-`endpoint_id`); Model Monitoring v2 writes drift on `aiplatform.googleapis.com/Model`, one
-series per `schedule_id` and `feature_name`.
+Only types listed in `metric_types.yaml` are used: Google's documented Vertex AI list, with its
+source, and the custom quality metrics this repository declares. Online prediction metrics sit on
+the `aiplatform.googleapis.com/Endpoint` resource (label `endpoint_id`); Model Monitoring v2 writes
+drift on `aiplatform.googleapis.com/Model`, one series per `schedule_id` and `feature_name`; the
+model-quality pipeline writes on `global`, one series per model, version, stack and metric.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from estaleiro.quality import series
 
 ENDPOINT = "aiplatform.googleapis.com/Endpoint"
 MODEL = "aiplatform.googleapis.com/Model"
@@ -46,6 +49,18 @@ def drift_series(schedule_ids: Iterable[str], features: Iterable[str] = ()) -> s
     features = list(features)
     if features:
         terms.append(f"metric.label.feature_name = one_of({quoted(features)})")
+    return " AND ".join(terms)
+
+
+def quality_series(metric: str, model: str, stack: str, quality_metric: str) -> str:
+    """A filter for one model's quality series in one stack (`series.QUALITY` or `.DECLINED`), one per version."""
+    terms = [
+        f'metric.type = "{metric}"',
+        f'resource.type = "{series.RESOURCE}"',
+        f'metric.label.model = "{model}"',
+        f'metric.label.stack = "{stack}"',
+        f'metric.label.metric = "{quality_metric}"',
+    ]
     return " AND ".join(terms)
 
 

@@ -1,7 +1,8 @@
 """Everything that watches one served model: drift monitors per served version, alert policies, a dashboard.
 
 Drift needs the manifest's `monitoring.features`; without them the model is still watched for
-errors, latency, saturation and silence. Only versions taking traffic are monitored, so a
+errors, latency, saturation and silence. Served quality needs `monitoring.quality`: with it, an
+accuracy-decline policy and the dashboard's quality row. Only versions taking traffic are monitored, so a
 monitor appears with a version's first traffic and goes when the version is retired.
 """
 
@@ -13,8 +14,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp.monitoring as monitoring
 
-from components.monitoring.alerts import AlertContext, ServingThresholds, declare, drift_signals, rules, serving_signals
-from components.monitoring.dashboard import dashboard_json, dashboard_url
+from components.monitoring.alerts import (
+    AlertContext,
+    ServingThresholds,
+    declare,
+    drift_signals,
+    quality_rule,
+    rules,
+    serving_signals,
+)
+from components.monitoring.dashboard import QualityView, dashboard_json, dashboard_url
 from components.providers.model_monitor import ModelMonitors, ModelMonitorsArgs, MonitoredVersion
 from estaleiro.config.environment import Environment, Model
 from estaleiro.naming import global_name, labels
@@ -39,6 +48,7 @@ class WatchInputs:
     monitor_output: pulumi.Input[str]
     kms_key: pulumi.Input[str]
     deployment: pulumi.Resource  # monitors read a deployed model's request log: they wait for the deployment
+    quality_metrics: Sequence[pulumi.Resource] = ()  # the descriptors the decline policy reads, when declared
 
 
 class WatchedModel(pulumi.ComponentResource):
@@ -99,6 +109,7 @@ class WatchedModel(pulumi.ComponentResource):
                     config.project,
                     ids,
                     watch.drift_thresholds,
+                    QualityView(model.name, env.name, watch.quality) if watch.quality else None,
                     # Estaleiro's own labels: the stack's free ones would rewrite the whole JSON on every change.
                     {key: user_labels[key] for key in ("model", "env", "team", "managed-by")},
                 )
@@ -124,6 +135,9 @@ class WatchedModel(pulumi.ComponentResource):
         )
         drift = drift_signals(watch.drift_thresholds, schedule_ids) if schedule_ids is not None else []
         self.policies = declare(name, context, rules(serving_signals(context, thresholds), drift), self)
+        if watch.quality is not None:
+            quality = quality_rule(context, watch.quality)
+            self.policies |= declare(name, context, [quality], self, depends_on=inputs.quality_metrics)
         self.register_outputs(
             {
                 "dashboard": self.dashboard.id,

@@ -15,6 +15,10 @@ from estaleiro.config.monitoring import Quality
 
 QUALITY = "custom.googleapis.com/estaleiro/model_quality"  # GAUGE DOUBLE: the metric over the latest window
 DECLINED = "custom.googleapis.com/estaleiro/quality_declined"  # GAUGE INT64: 1 when the N-of-M rule holds
+# The monitored resource both are written on: `global`, as no Google resource is "a model version"; Google's
+# own sample writes a user-defined metric on it (https://cloud.google.com/monitoring/docs/samples/
+# monitoring-write-timeseries). The policy's and the dashboard's filters name it, so the writer must too.
+RESOURCE = "global"
 
 LABELS = {
     "model": "the model's name in its manifest (stacks/<env>/models/<model>.yaml)",

@@ -37,7 +37,8 @@ def test_every_alert_policy_has_a_channel_and_documentation(
     plans: dict[str, Plan], verdicts: Verdicts, check: str
 ) -> None:
     policies = addresses(plans, POLICY)
-    assert len(policies) == 2  # the model's one policy, in dev and prod
+    assert {address.rsplit("_", 1)[-1] for _, address in policies} == {"health", "quality"}
+    assert len(policies) == 4  # the model's health and accuracy-decline policies, in dev and prod
     assert verdicts[check]["passed"] == policies and verdicts[check]["failed"] == set()
 
 

@@ -26,8 +26,10 @@ CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
 MONITORS = "pulumi-python:dynamic/vertex:ModelMonitors"
 ENDPOINT = "gcp:vertex/aiEndpoint:AiEndpoint"
 DOCUMENTED = yaml.safe_load((REPO / "components/monitoring/metric_types.yaml").read_text())
-METRICS: dict[str, Any] = DOCUMENTED["metrics"]
+CUSTOM: dict[str, Any] = DOCUMENTED["custom"]["metrics"]
+METRICS: dict[str, Any] = DOCUMENTED["metrics"] | CUSTOM
 RESOURCE_LABELS = {"aiplatform.googleapis.com/Endpoint": {"endpoint_id", "location", "resource_container"}}
+DESCRIPTOR = "gcp:monitoring/metricDescriptor:MetricDescriptor"
 
 
 def policies(plan: Plan) -> dict[str, PlannedResource]:
@@ -145,7 +147,7 @@ def test_an_email_channel_per_address_and_a_pubsub_channel_for_automation(plan: 
 
 def test_every_policy_notifies_all_channels_and_names_model_stack_and_team(plan: Plan) -> None:
     channels = {c.urn: c for c in plan.of_type(CHANNEL)}
-    assert set(policies(plan)) == {"health"}  # 4 serving + 2 drift conditions fit in one policy
+    assert set(policies(plan)) == {"health", "quality"}  # 4 serving + 2 drift conditions fit in one policy
     for policy in plan.of_type(POLICY):
         assert len(policy.inputs["notificationChannels"]) == len(channels), policy.name
         labels = policy.inputs["userLabels"]
@@ -215,12 +217,14 @@ def test_conditions_that_do_not_fit_one_policy_split_into_serving_and_drift_poli
         "acme-ml-dev-churn-serving": 4,
         "acme-ml-dev-churn-drift": 6,
         "acme-ml-dev-churn-drift-2": 1,
+        "acme-ml-dev-churn-quality": 1,
     }
     retrain = {p.name: p.inputs["userLabels"].get("retrain") for p in plan.of_type(POLICY)}
     assert retrain == {
         "acme-ml-dev-churn-serving": None,
         "acme-ml-dev-churn-drift": "drift",
         "acme-ml-dev-churn-drift-2": "drift",
+        "acme-ml-dev-churn-quality": "quality",
     }
 
 
@@ -270,7 +274,18 @@ def filters_of(value: Any) -> list[str]:
 
 def test_the_metric_list_names_its_source() -> None:
     assert DOCUMENTED["source"].startswith("https://cloud.google.com/monitoring/api/metrics_gcp")
-    assert all(name.startswith("aiplatform.googleapis.com/") for name in METRICS)
+    assert all(name.startswith("aiplatform.googleapis.com/") for name in DOCUMENTED["metrics"])
+    assert (REPO / DOCUMENTED["custom"]["source"]).is_file()
+    assert all(name.startswith("custom.googleapis.com/") for name in CUSTOM)  # creating-metrics: custom prefix
+
+
+def test_each_listed_custom_metric_is_declared_by_the_stack_as_listed(plan: Plan) -> None:
+    declared = {d.inputs["type"]: d.inputs for d in plan.of_type(DESCRIPTOR)}
+    assert set(declared) == set(CUSTOM)
+    for metric, listed in CUSTOM.items():
+        inputs = declared[metric]
+        assert listed["kind"] == f"{inputs['metricKind']} {inputs['valueType']} {inputs['unit']}", metric
+        assert listed["labels"] == [label["key"] for label in inputs["labels"]], metric
 
 
 def test_every_filter_reads_a_documented_metric_with_documented_labels(plan: Plan) -> None:
@@ -284,6 +299,7 @@ def test_every_filter_reads_a_documented_metric_with_documented_labels(plan: Pla
             used |= {check_filter(f) for f in filters_of(tile["widget"])}
     assert "aiplatform.googleapis.com/model_monitoring/feature_drift_deviation" in used
     assert "aiplatform.googleapis.com/prediction/online/response_count" in used
+    assert set(CUSTOM) <= used  # the decline policy and the quality row
 
 
 @pytest.mark.parametrize(
@@ -317,6 +333,9 @@ def test_the_dashboard_is_a_valid_dashboard_laid_out_most_important_first(plan: 
     titles = [t.widget.title for t in tiles]
     assert titles[:2] == ["Open incidents on this endpoint", "Predictions per second, per deployed version"]
     assert "Feature drift against training data, per feature" in titles and titles[-1] == "Endpoint logs"
+    quality = titles.index("Replicas against target, per deployed version") + 2  # a row of serving health first
+    assert titles[quality].startswith("Served auc per version") and titles[quality + 1].startswith("Quality declined")
+    assert titles[quality + 2].startswith("Feature drift")  # the measured outcome above its proxy
     cells: set[tuple[int, int]] = set()
     for tile in tiles:
         assert tile.x_pos + tile.width <= parsed.mosaic_layout.columns, tile.widget.title

@@ -1,23 +1,27 @@
-"""The model-quality MetricDescriptor: declared where quality is measured, parsing into the real API message."""
+"""The quality MetricDescriptors: declared where quality is measured, parsing into the real API message."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from google.api import metric_pb2
 from google.protobuf import json_format
 
 from estaleiro.plan.model import Plan
-from estaleiro.quality.series import QUALITY
+from estaleiro.quality.series import DECLINED, QUALITY
 from tests.components.test_monitoring import plan_edited
 
 DESCRIPTOR = "gcp:monitoring/metricDescriptor:MetricDescriptor"
 
 
-def test_the_stack_declares_the_quality_metric_with_its_four_labels(plan: Plan) -> None:
-    [descriptor] = plan.of_type(DESCRIPTOR)
+@pytest.mark.parametrize(("metric", "value_type"), [(QUALITY, "DOUBLE"), (DECLINED, "INT64")])
+def test_the_stack_declares_the_quality_metrics_with_their_four_labels(
+    plan: Plan, metric: str, value_type: str
+) -> None:
+    [descriptor] = [d for d in plan.of_type(DESCRIPTOR) if d.inputs["type"] == metric]
     inputs = descriptor.inputs
-    assert (inputs["type"], inputs["metricKind"], inputs["valueType"]) == (QUALITY, "GAUGE", "DOUBLE")
+    assert (inputs["metricKind"], inputs["valueType"]) == ("GAUGE", value_type)
     assert inputs["project"] == f"acme-ml-{plan.stack}"
     message = json_format.ParseDict(
         {k: inputs[k] for k in ("type", "metricKind", "valueType", "unit", "description", "displayName", "labels")},

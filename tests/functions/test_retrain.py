@@ -30,6 +30,7 @@ TEMPLATE = "https://us-central1-kfp.pkg.dev/acme-ml-dev/acme-ml-dev-pipelines/co
 RUNNER = "acme-ml-dev-pipeline-runner@acme-ml-dev.iam.gserviceaccount.com"
 SCHEDULED = {"model": "churn", "pipeline": "continuous-training", "env": "dev", "team": "ml-platform"}
 DRIFT = "drift above 0.2: contract, plan"
+POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
 
 
 def config(every_hours: int = 24) -> dict[str, Any]:
@@ -239,3 +240,25 @@ def test_a_malformed_message_is_acknowledged_logged_and_starts_nothing(
     [record] = [r for r in caplog.records if r.name == "retrain"]
     assert record.getMessage().startswith("event evt-9: acknowledged without action, not an incident: ")
     assert problem in record.getMessage()
+
+
+@pytest.fixture(scope="module")
+def decline_policy() -> dict[str, Any]:
+    """The dev stack's accuracy-decline policy as components/ declares it (under Pulumi's mocks)."""
+    from tests.components.conftest import plan_platform
+
+    [policy] = [p for p in plan_platform("dev").of_type(POLICY) if p.name.endswith("-quality")]
+    return policy.inputs
+
+
+def test_a_quality_decline_incident_starts_one_run_and_its_redelivery_none(
+    post: Post, fake: FakePipelineService, decline_policy: dict[str, Any]
+) -> None:
+    [condition] = decline_policy["conditions"]
+    declined = incident("0.quality7", condition=condition["displayName"], **decline_policy["userLabels"])
+    assert declined["incident"]["policy_user_labels"]["retrain"] == "quality"
+    assert post(declined, event_id="1") == 200
+    assert post(declined, event_id="2") == 200
+    [job] = fake.jobs.values()
+    assert job.name.startswith(f"{PARENT}/pipelineJobs/churn-retrain-") and job.template_uri == TEMPLATE
+    assert fake.calls.count("CreatePipelineJob") == 1  # the redelivery was held back by the run just started
