@@ -100,9 +100,11 @@ def deploy(root: Path, stack: str, base: str, repository: str | None, branch: st
             fetch(root, repository, branch_refspec(branch))
 
     def wait(reason: str) -> None:
-        if time.monotonic() + waiting.interval > deadline:
+        """Every look is reported, the last one too: a slow look may leave no time for a second."""
+        last = time.monotonic() + waiting.interval > deadline
+        click.echo(f"{stack}: {reason}; " + ("giving up" if last else f"next look in {waiting.interval:.0f} s"))
+        if last:
             raise DeployRefused(f"{stack}: gave up after {waiting.timeout:.0f} s: {reason}")
-        click.echo(f"{stack}: {reason}; next look in {waiting.interval:.0f} s")
         time.sleep(waiting.interval)
 
     upstream = load_stack_config(root, stack).promotion.from_stack
