@@ -25,13 +25,12 @@ import pulumi_gcp.storage as storage
 from estaleiro.config.environment import Environment
 from estaleiro.naming import global_name, labels
 from estaleiro.training import schedule
+from estaleiro.training.schedule import FUNCTION_SOURCE, PUBLISHED
 
-SOURCE = "functions/retrain"  # relative to the Pulumi project, where `pulumi up` runs
 ENTRY_POINT = "retrain"
 RUNTIME = "python311"
 # The two calls the function makes (functions/retrain/main.py): nothing else of Vertex AI.
 PERMISSIONS = ("aiplatform.pipelineJobs.create", "aiplatform.pipelineJobs.list")
-PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ class Retraining(pulumi.ComponentResource):
             f"{name}-retrain-source",
             bucket=inputs.source_bucket,
             name="functions/retrain.zip",
-            source=pulumi.FileArchive(SOURCE),
+            source=pulumi.FileArchive(FUNCTION_SOURCE),
             opts=child,
         )
         self.function = functions.Function(

@@ -18,6 +18,9 @@ from estaleiro.config.pipelines import CompiledPipeline
 from estaleiro.naming import account_id, bucket_name, key_ring_name, labels, models_bucket, pipeline_registry
 from estaleiro.training.spec import spec_for
 
+FUNCTION_SOURCE = "functions/retrain"  # the retraining function, relative to the repository (the Pulumi project)
+PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"  # the CloudEvent type it is delivered as
+
 
 @dataclass(frozen=True)
 class ScheduledRun:

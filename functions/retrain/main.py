@@ -40,6 +40,7 @@ from google.cloud import aiplatform_v1 as v1
 
 CONFIG = "RETRAIN_CONFIG"
 STARTED_BY = {"started-by": "alert"}  # tells a retraining apart from a scheduled run in the console
+HOUR = timedelta(hours=1)
 log = logging.getLogger("retrain")
 
 
@@ -162,7 +163,7 @@ def _decide(incident: Incident, settings: Settings, client: v1.PipelineServiceCl
         return Decision(None, f"{unknown}: nothing started", logging.WARNING)
     recent = recent_runs(client, settings, incident.model, now - trained.every)
     if recent:
-        return Decision(None, f"{recent[0]} ran within {trained.every} (the rate limit): nothing started")
+        return Decision(None, f"{recent[0]} ran within {trained.every / HOUR:g} h (the rate limit): nothing started")
     job = v1.PipelineJob(trained.pipeline_job)
     job.labels.update(STARTED_BY)
     pipeline_job_id = job_id(incident.model, incident.incident_id)
