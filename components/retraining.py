@@ -10,7 +10,6 @@ as the same account, allowed to invoke this one function's service and nothing e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +24,13 @@ import pulumi_gcp.storage as storage
 
 from estaleiro.config.environment import Environment
 from estaleiro.naming import global_name, labels
+from estaleiro.training import schedule
+from estaleiro.training.schedule import FUNCTION_SOURCE, PUBLISHED
 
-SOURCE = "functions/retrain"  # relative to the Pulumi project, where `pulumi up` runs
 ENTRY_POINT = "retrain"
 RUNTIME = "python311"
 # The two calls the function makes (functions/retrain/main.py): nothing else of Vertex AI.
 PERMISSIONS = ("aiplatform.pipelineJobs.create", "aiplatform.pipelineJobs.list")
-PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
 
 @dataclass(frozen=True)
@@ -47,40 +46,29 @@ class RetrainingInputs:
 
 
 def pipeline_job(request: Any) -> dict[str, Any]:
-    """A schedule's PipelineJob as aiplatform_v1's JSON (what `PipelineJob.from_json` reads)."""
+    """A schedule's PipelineJob, read back from its request, as aiplatform_v1's JSON."""
     job = request.pipeline_job
     runtime = job.runtime_config
-    document: dict[str, Any] = {
-        "displayName": job.display_name,
-        "templateUri": job.template_uri,
-        "serviceAccount": job.service_account,
-        "labels": dict(job.labels or {}),
-        "runtimeConfig": {
-            "gcsOutputDirectory": runtime.gcs_output_directory,
-            "parameterValues": dict(runtime.parameter_values or {}),
-        },
-    }
-    if job.encryption_spec is not None:
-        document["encryptionSpec"] = {"kmsKeyName": job.encryption_spec.kms_key_name}
-    return document
+    return schedule.pipeline_job(
+        display_name=job.display_name,
+        template_uri=job.template_uri,
+        service_account=job.service_account,
+        labels=job.labels or {},
+        kms_key_name=job.encryption_spec.kms_key_name if job.encryption_spec is not None else None,
+        output_directory=runtime.gcs_output_directory,
+        parameter_values=runtime.parameter_values or {},
+    )
 
 
 def retrain_config(env: Environment, schedules: Mapping[str, colab.Schedule]) -> pulumi.Output[str]:
-    """RETRAIN_CONFIG: the location, the stack, and per trained model its schedule's run and rate limit."""
-    every = {m.name: m.manifest.monitoring.retrain_every_hours for m in env.models}
+    """RETRAIN_CONFIG, from every schedule's own request: the two cannot drift apart."""
     names = sorted(schedules)
     jobs: Sequence[pulumi.Output[dict[str, Any]]] = [
         schedules[name].create_pipeline_job_request.apply(pipeline_job) for name in names
     ]
-
-    def document(found: Sequence[dict[str, Any]]) -> str:
-        models = {
-            name: {"retrainEveryHours": every[name], "pipelineJob": job} for name, job in zip(names, found, strict=True)
-        }
-        parent = f"projects/{env.config.project}/locations/{env.config.region}"
-        return json.dumps({"parent": parent, "stack": env.name, "models": models}, sort_keys=True)
-
-    return pulumi.Output.all(*jobs).apply(document)
+    return pulumi.Output.all(*jobs).apply(
+        lambda found: schedule.retrain_config(env, dict(zip(names, found, strict=True)))
+    )
 
 
 class Retraining(pulumi.ComponentResource):
@@ -119,7 +107,7 @@ class Retraining(pulumi.ComponentResource):
             f"{name}-retrain-source",
             bucket=inputs.source_bucket,
             name="functions/retrain.zip",
-            source=pulumi.FileArchive(SOURCE),
+            source=pulumi.FileArchive(FUNCTION_SOURCE),
             opts=child,
         )
         self.function = functions.Function(

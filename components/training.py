@@ -10,7 +10,6 @@ foundation's grants: the training table's dataset.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -19,9 +18,8 @@ import pulumi_gcp.colab as colab
 
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from estaleiro.config.environment import Environment, Model
-from estaleiro.config.pipelines import CompiledPipeline
-from estaleiro.naming import global_name, labels, models_bucket
-from estaleiro.training.spec import spec_for
+from estaleiro.naming import global_name
+from estaleiro.training.schedule import scheduled_run
 
 TAG = "latest"  # a mutable pointer for people browsing the registry; schedules name versions
 
@@ -72,7 +70,7 @@ class ContinuousTraining(pulumi.ComponentResource):
         training = model.manifest.training
         assert training is not None
         config = env.config
-        pipeline = env.pipelines[training.pipeline]
+        run = scheduled_run(env, model)
         dataset = _dataset(training.data.table)
         grant = bigquery.DatasetIamMember(
             f"{name}-{model.name}-training-data",
@@ -82,7 +80,6 @@ class ContinuousTraining(pulumi.ComponentResource):
             member=inputs.runner_member,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        values = run_parameters(env, model, pipeline)
         template = self.templates[training.pipeline]
         return colab.Schedule(
             f"{name}-{model.name}",
@@ -95,40 +92,21 @@ class ContinuousTraining(pulumi.ComponentResource):
             create_pipeline_job_request=colab.ScheduleCreatePipelineJobRequestArgs(
                 parent=f"projects/{config.project}/locations/{config.region}",
                 pipeline_job=colab.ScheduleCreatePipelineJobRequestPipelineJobArgs(
-                    display_name=f"{model.name}-{training.pipeline}",
+                    display_name=run.display_name,
                     template_uri=template.template_uri,
                     service_account=inputs.runner,
-                    labels=labels(config, env.name, model=model.name, pipeline=training.pipeline),
+                    labels=dict(run.labels),
                     encryption_spec=colab.ScheduleCreatePipelineJobRequestPipelineJobEncryptionSpecArgs(
                         kms_key_name=inputs.kms_key
                     ),
                     runtime_config=colab.ScheduleCreatePipelineJobRequestPipelineJobRuntimeConfigArgs(
                         gcs_output_directory=pulumi.Output.concat(inputs.pipeline_root, "/", model.name),
-                        parameter_values=values,
+                        parameter_values=dict(run.parameter_values),
                     ),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
         )
-
-
-def run_parameters(env: Environment, model: Model, pipeline: CompiledPipeline) -> Mapping[str, str]:
-    """The values a scheduled run gets: the manifest's, as the template declares them."""
-    training = model.manifest.training
-    image = pipeline.model_image
-    assert training is not None and image is not None  # both checked where the environment loads
-    spec = spec_for(env, model, image.target("serve"))
-    champion = spec.champion
-    baseline = model.cards[champion.version].card.model_parameters.training_data.link if champion else ""
-    values = {
-        "spec": spec.parameter(),
-        "data_uri": training.data.table,
-        "baseline_uri": baseline,
-        "models_bucket": f"gs://{models_bucket(env.config, env.name)}",
-        "repository": f"github:{env.config.ci_repository}",
-        "bucket_mirror": "",
-    }
-    return {key: value for key, value in values.items() if key in pipeline.parameters}
 
 
 def _dataset(table: str) -> tuple[str, str]:

@@ -244,6 +244,27 @@ def pipeline_run(name: str, model: str, stack: str, local: bool, data: Path | No
     return run(repo_root(), name, model, stack, data, baseline)
 
 
+@cli.command(
+    epilog=exit_codes(
+        "0  a run started and proposed a better model",
+        "1  nothing started (the function's reason), or the run proposed nothing",
+        "2  bad input (nothing ran)",
+    )
+)
+@click.argument("incident", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--in", "stack", required=True, metavar="STACK", help="Stack whose retraining function gets it.")
+@click.option("--local", is_flag=True, required=True, help="Run on this machine with kfp.local (required for now).")
+def retrain(incident: Path, stack: str, local: bool) -> int:
+    """Hand INCIDENT, an alert's Pub/Sub notification (JSON), to the retraining function, as the stack's topic would.
+
+    The function (functions/retrain) decides; a run it starts runs here with kfp.local, remembered in
+    .estaleiro/pipeline-jobs.json, and a better model ends as a branch ct/<model>-<version>.
+    """
+    from estaleiro.commands.retrain import retrain as run
+
+    return run(repo_root(), incident, stack)
+
+
 @cli.group(epilog=OK_OR_BAD_INPUT)
 def env() -> None:
     """Environments (stacks)."""

@@ -57,6 +57,11 @@ def docker_registry(config: StackConfig, env: str) -> str:
     return f"{config.region}-docker.pkg.dev/{config.project}/{repository_id(config, env, 'containers')}"
 
 
+def pipeline_registry(config: StackConfig, env: str) -> str:
+    """The stack's KFP repository as template URLs name it: <region>-kfp.pkg.dev/<project>/<id>."""
+    return f"{config.region}-kfp.pkg.dev/{config.project}/{repository_id(config, env, 'pipelines')}"
+
+
 def builds_model_image(config: StackConfig, env: str, image_registry: str | None) -> bool:
     """The model image is built once, into one registry: by the stack whose containers repository it is."""
     return image_registry == docker_registry(config, env)

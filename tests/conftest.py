@@ -21,6 +21,7 @@ CONTENT = (
     "model_cards",
     "policies",
     "pipeline_specs",
+    "functions",
 )
 
 

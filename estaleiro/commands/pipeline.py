@@ -21,8 +21,6 @@ from estaleiro.layout import display
 from estaleiro.pipelines.catalog import pipeline as find
 from estaleiro.pipelines.compile import compile_all
 
-RUNS = Path(".estaleiro/runs")  # gitignored
-
 
 def compile_pipelines(root: Path) -> int:
     for path in compile_all(root):
@@ -39,7 +37,8 @@ def image(root: Path) -> int:
 
 
 def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, baseline: Path | None) -> int:
-    from estaleiro.pipelines.local import report_to_stderr, run_local
+    from estaleiro.pipelines.local import RUNS, local_arguments, report_to_stderr, run_local
+    from estaleiro.training.schedule import run_parameters
     from estaleiro.training.spec import spec_for
 
     pipeline = find(name)
@@ -48,7 +47,8 @@ def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, b
     for option, path in (("--data", data), ("--baseline", baseline)):
         if path is not None and not path.is_file():
             raise InvalidInput([Problem(option, "", f"{path} does not exist")])
-    image = env.pipelines[model.manifest.training.pipeline].model_image  # type: ignore[union-attr]
+    compiled = env.pipelines[model.manifest.training.pipeline]  # type: ignore[union-attr]
+    image = compiled.model_image
     assert image is not None  # checked where the environment loads
     spec = spec_for(env, model, image.target("serve"))
     if spec.champion is None:
@@ -56,25 +56,13 @@ def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, b
             [Problem(model.file, "traffic", f"{model_name} serves no version: nothing to judge against")]
         )
     folder = root / RUNS / f"{name}-{model_name}-{stack}-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%SZ}"
-    data_uri, baseline_uri = _data(folder, data, baseline)
+    arguments = local_arguments(root, run_parameters(env, model, compiled), folder, data, baseline)
     click.echo(
         f"{name}: {model_name} in {stack}, champion {spec.champion.version}, outputs in {display(root, folder)}",
         err=True,
     )
-    outcome = run_local(
-        pipeline.build(root, image.target("train")),
-        {
-            "spec": spec.parameter(),
-            "data_uri": data_uri,
-            "baseline_uri": baseline_uri,
-            "models_bucket": f"gs://{_bucket(env)}",
-            "repository": str(root),
-            "bucket_mirror": str(folder / "buckets"),
-        },
-        folder,
-        report_to_stderr,
-    )
-    return _summary(root, outcome.folder, outcome.log, outcome.failure if not outcome.succeeded else "")
+    outcome = run_local(pipeline.build(root, image.target("train")), arguments, folder, report_to_stderr)
+    return summary(root, outcome.folder, outcome.log, outcome.failure if not outcome.succeeded else "")
 
 
 def _trained_model(env: Environment, name: str) -> Model:
@@ -87,28 +75,7 @@ def _trained_model(env: Environment, name: str) -> Model:
     return model
 
 
-def _bucket(env: Environment) -> str:
-    from estaleiro.naming import models_bucket
-
-    return models_bucket(env.config, env.name)
-
-
-def _data(folder: Path, data: Path | None, baseline: Path | None) -> tuple[str, str]:
-    """The given files, or the synthetic churn data set: baseline and fresh rows from different seeds."""
-    from estaleiro.training.dataset import churn_frame
-
-    generated = folder / "data"
-    uris = []
-    for given, seed, name in ((data, 1, "training.parquet"), (baseline, 0, "baseline.parquet")):
-        if given is None:
-            generated.mkdir(parents=True, exist_ok=True)
-            given = generated / name
-            churn_frame(seed=seed).to_parquet(given, index=False)
-        uris.append(str(given.resolve()))
-    return uris[0], uris[1]
-
-
-def _summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
+def summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
     """Where everything is; exit 1 when the run ends without a proposal (a stop or a rejected challenger)."""
     shown = {
         "drift report": outputs / "validate" / "report",

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from kfp import local
-from kfp.dsl.graph_component import GraphComponent
+from kfp.dsl.base_component import BaseComponent
 
 FINISHED = re.compile(r"Task '([^']+)' finished with status (\w+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ERROR = re.compile(r"^\s*[A-Za-z_][\w.]*: (.*)$")  # a traceback's last line: `module.Class: message`
+RUNS = Path(".estaleiro/runs")  # gitignored: one folder per local run
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,37 @@ class _Progress(io.TextIOBase):
         self.log.flush()
 
 
+def local_arguments(
+    root: Path, values: Mapping[str, Any], folder: Path, data: Path | None = None, baseline: Path | None = None
+) -> dict[str, Any]:
+    """A scheduled run's values, with what exists only in the cloud replaced by this machine's stand-ins.
+
+    The rows come from files (the given ones, or the synthetic churn data set), the proposal is a
+    branch of the repository at `root`, and the buckets are folders of the run.
+    """
+    here: dict[str, Any] = {"repository": str(root), "bucket_mirror": str(folder / "buckets")}
+    if "data_uri" in values:
+        here["data_uri"], here["baseline_uri"] = _data(folder, data, baseline)
+    return {key: here.get(key, value) for key, value in values.items()}
+
+
+def _data(folder: Path, data: Path | None, baseline: Path | None) -> tuple[str, str]:
+    """The given files, or the synthetic churn data set: baseline and fresh rows from different seeds."""
+    from estaleiro.training.dataset import churn_frame
+
+    generated = folder / "data"
+    uris = []
+    for given, seed, name in ((data, 1, "training.parquet"), (baseline, 0, "baseline.parquet")):
+        if given is None:
+            generated.mkdir(parents=True, exist_ok=True)
+            given = generated / name
+            churn_frame(seed=seed).to_parquet(given, index=False)
+        uris.append(str(given.resolve()))
+    return uris[0], uris[1]
+
+
 def run_local(
-    pipeline: GraphComponent, arguments: Mapping[str, Any], folder: Path, report: Callable[[str], None]
+    pipeline: BaseComponent, arguments: Mapping[str, Any], folder: Path, report: Callable[[str], None]
 ) -> LocalRun:
     folder.mkdir(parents=True, exist_ok=True)
     root, log_path = folder / "outputs", folder / "run.log"
@@ -72,7 +102,7 @@ def run_local(
     return LocalRun(not progress.failed, outputs[-1], log_path, failure)
 
 
-def display_names(pipeline: GraphComponent) -> dict[str, str]:
+def display_names(pipeline: BaseComponent) -> dict[str, str]:
     """Task name -> the display name the pipeline gave it, in every DAG of the spec."""
     spec = pipeline.pipeline_spec
     dags = [spec.root.dag, *(c.dag for c in spec.components.values() if c.HasField("dag"))]

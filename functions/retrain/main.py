@@ -14,6 +14,9 @@ derived from the incident id; Vertex answers ALREADY_EXISTS to a second create w
 at most once per `retrainEveryHours` per model (decided by listing the model's recent runs, so
 the function keeps no state). A malformed message is logged and acknowledged: retrying it cannot
 make it readable. Errors of the API itself are raised, so Pub/Sub delivers the message again.
+
+`deliver` is the whole function given its settings and client: the entry point `retrain` gives it
+the deployed ones, `estaleiro retrain --local` a PipelineService on this machine.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from google.cloud import aiplatform_v1 as v1
 
 CONFIG = "RETRAIN_CONFIG"
 STARTED_BY = {"started-by": "alert"}  # tells a retraining apart from a scheduled run in the console
+HOUR = timedelta(hours=1)
 log = logging.getLogger("retrain")
 
 
@@ -129,30 +133,45 @@ def recent_runs(client: v1.PipelineServiceClient, settings: Settings, model: str
     return [job.name for job in jobs]
 
 
-def handle(incident: Incident, settings: Settings, client: v1.PipelineServiceClient, now: datetime) -> str | None:
-    """Submit the model's continuous-training run for an open retraining incident; the job's name, or None."""
-    where = f"incident {incident.incident_id} (model {incident.model!r})"
-    if incident.state != "open" or not incident.asks_for_retraining:
-        log.info("%s: state %s, condition %r: nothing to start", where, incident.state, incident.condition)
-        return None
+@dataclass(frozen=True)
+class Decision:
+    """What the function did with an incident: the run it started, or why it started none."""
+
+    started: str | None  # the job's resource name
+    reason: str
+    level: int = logging.INFO  # how loud the log says it
+
+
+def handle(incident: Incident, settings: Settings, client: v1.PipelineServiceClient, now: datetime) -> Decision:
+    """Submit the model's continuous-training run for an open retraining incident."""
+    decision = _decide(incident, settings, client, now)
+    log.log(decision.level, "incident %s (model %r): %s", incident.incident_id, incident.model, decision.reason)
+    return decision
+
+
+def _decide(incident: Incident, settings: Settings, client: v1.PipelineServiceClient, now: datetime) -> Decision:
+    if incident.state != "open":
+        return Decision(None, f"the incident is {incident.state}: nothing to start")
+    if not incident.asks_for_retraining:
+        kind = incident.labels.get("retrain")
+        policy = f"the policy retrains on {kind!r} conditions" if kind else "the policy has no retrain label"
+        condition = f"condition {incident.condition!r} is no retraining condition ({policy})"
+        return Decision(None, f"{condition}: nothing to start")
     trained = settings.models.get(incident.model)
     if trained is None or incident.labels.get("env") != settings.stack:
-        log.warning("%s: stack %s trains no such model: nothing started", where, settings.stack)
-        return None
+        unknown = f"stack {settings.stack} does not train {incident.model!r}"
+        return Decision(None, f"{unknown}: nothing started", logging.WARNING)
     recent = recent_runs(client, settings, incident.model, now - trained.every)
     if recent:
-        log.info("%s: %s ran within %s: nothing started", where, recent[0], trained.every)
-        return None
+        return Decision(None, f"{recent[0]} ran within {trained.every / HOUR:g} h (the rate limit): nothing started")
     job = v1.PipelineJob(trained.pipeline_job)
     job.labels.update(STARTED_BY)
     pipeline_job_id = job_id(incident.model, incident.incident_id)
     try:
         created = client.create_pipeline_job(parent=settings.parent, pipeline_job=job, pipeline_job_id=pipeline_job_id)
     except AlreadyExists:
-        log.info("%s: run %s exists already (message delivered again): nothing started", where, pipeline_job_id)
-        return None
-    log.info("%s: started %s", where, created.name)
-    return str(created.name)
+        return Decision(None, f"run {pipeline_job_id} exists already (message delivered again): nothing started")
+    return Decision(str(created.name), f"started {created.name}")
 
 
 @cache
@@ -166,9 +185,8 @@ def pipeline_service(parent: str) -> v1.PipelineServiceClient:
     return v1.PipelineServiceClient(client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"})
 
 
-@functions_framework.cloud_event
-def retrain(event: CloudEvent) -> None:
-    """Entry point: a Pub/Sub CloudEvent (google.cloud.pubsub.topic.v1.messagePublished)."""
+def deliver(event: CloudEvent, settings: Settings, client: v1.PipelineServiceClient, now: datetime) -> Decision:
+    """A Pub/Sub CloudEvent (google.cloud.pubsub.topic.v1.messagePublished) handled with these settings and client."""
     data: Any = event.data
     try:
         message = data.get("message") if isinstance(data, dict) else None
@@ -182,6 +200,12 @@ def retrain(event: CloudEvent) -> None:
         incident = parse(raw)
     except Malformed as problem:
         log.error("event %s: acknowledged without action, not an incident: %s", event["id"], problem)
-        return
+        return Decision(None, f"not an incident: {problem}", logging.ERROR)
+    return handle(incident, settings, client, now)
+
+
+@functions_framework.cloud_event
+def retrain(event: CloudEvent) -> None:
+    """Entry point: the deployed function's settings (RETRAIN_CONFIG) and Vertex AI's PipelineService."""
     config = settings()
-    handle(incident, config, pipeline_service(config.parent), datetime.now(UTC))
+    deliver(event, config, pipeline_service(config.parent), datetime.now(UTC))

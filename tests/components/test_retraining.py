@@ -8,8 +8,11 @@ import json
 from google.cloud import aiplatform_v1 as v1
 
 from components.retraining import PERMISSIONS, PUBLISHED
+from estaleiro.config.environment import load_environment
 from estaleiro.plan.model import Plan, PlannedResource
+from estaleiro.training.schedule import derived_retrain_config
 from functions.retrain.main import Settings
+from tests.conftest import REPO
 
 FUNCTION = "gcp:cloudfunctionsv2/function:Function"
 SCHEDULE = "gcp:colab/schedule:Schedule"
@@ -47,6 +50,12 @@ def test_the_function_submits_what_each_schedule_submits(dev: Plan) -> None:
         assert settings.models[model].pipeline_job == scheduled, schedule.name
         assert settings.models[model].pipeline_job.template_uri.split("/")[-1].startswith("sha256:"), schedule.name
         assert settings.models[model].every.total_seconds() == 24 * 3600, schedule.name
+
+
+def test_a_retraining_on_this_machine_submits_what_the_deployed_function_would(dev: Plan) -> None:
+    """The local settings name the foundation's places as the stack derives them: the same run, field for field."""
+    deployed = Settings.from_json(function(dev).inputs["serviceConfig"]["environmentVariables"]["RETRAIN_CONFIG"])
+    assert Settings.from_json(derived_retrain_config(load_environment(REPO, "dev"))) == deployed
 
 
 def test_the_retrainer_may_only_create_and_list_pipeline_jobs_and_run_as_the_runner(dev: Plan) -> None:

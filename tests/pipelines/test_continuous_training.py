@@ -37,6 +37,11 @@ def test_the_template_bakes_in_nothing_of_a_stack() -> None:
 def test_a_better_challenger_is_proposed_on_a_branch_whose_diff_is_the_card_and_the_manifest(repo: Path, cli) -> None:
     code, out, err = cli(repo, *RUN)
     assert code == 0, err
+    assert_proposed(repo, cli, out, err)
+
+
+def assert_proposed(repo: Path, cli, out: str, err: str) -> None:
+    """The run proposed churn v8 on a branch whose diff is its card and the manifest, and `check` accepts it."""
     assert "propose" in err and "success" in err
     assert "branch:        ct/churn-v8" in out and "Suggested pull request title:\n\nPromote churn v8 to dev" in out
     changed = git(repo, "diff", "--name-only", "main", "ct/churn-v8").split()
