@@ -71,7 +71,9 @@ class BigQueryError(Exception):
     def body(self) -> dict[str, Any]:
         # Google APIs' error answer, as BigQuery documents it (docs/error-messages, "Error table"):
         # {"error": {"code", "message", "errors": [ErrorProto...], "status"}}.
-        status = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 409: "ALREADY_EXISTS"}.get(self.status, "UNKNOWN")
+        status = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "ALREADY_EXISTS"}.get(
+            self.status, "UNKNOWN"
+        )
         error = {**self.proto(), "domain": "global"}
         return {"error": {"code": self.status, "message": self.message, "errors": [error], "status": status}}
 
@@ -88,6 +90,7 @@ class Warehouse:
     """What the fake holds: tables by `project.dataset.table`, the jobs it ran, and every request."""
 
     tables: dict[str, pd.DataFrame | pa.Table] = field(default_factory=dict)
+    denied: set[str] = field(default_factory=set)  # tables the caller may not read (IAM)
     jobs: dict[str, Job] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -135,8 +138,7 @@ class Warehouse:
                 raise BigQueryError(
                     400, "invalidQuery", f'Table "{node.name}" must be qualified with a dataset (e.g. dataset.table).'
                 )
-            if name not in self.tables:
-                raise BigQueryError(404, "notFound", _not_found(name))
+            _readable(self, name)
             alias = f"t{len(tables)}"
             tables[alias] = name
             return exp.table_(alias).as_(node.alias or node.name)
@@ -144,10 +146,17 @@ class Warehouse:
         return tree.transform(bind), tables
 
 
-def _not_found(name: str) -> str:
-    # docs/error-messages, notFound (404): "Not found: Table project:dataset.table was not found in location US".
+def _readable(warehouse: Warehouse, name: str) -> None:
+    """docs/error-messages: notFound (404) for a table that does not exist; accessDenied (403) for one
+    the caller has no access to."""
     project, rest = name.split(".", 1)
-    return f"Not found: Table {project}:{rest} was not found in location {LOCATION}"
+    if name not in warehouse.tables:
+        raise BigQueryError(404, "notFound", f"Not found: Table {project}:{rest} was not found in location {LOCATION}")
+    if name in warehouse.denied:
+        message = (
+            f"Access Denied: Table {project}:{rest}: User does not have permission to read table {project}:{rest}."
+        )
+        raise BigQueryError(403, "accessDenied", message)
 
 
 def _bind_parameters(tree: exp.Expr, parameters: list[dict[str, Any]]) -> tuple[exp.Expr, dict[str, str | None]]:
@@ -405,9 +414,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _stored(self, path: dict[str, str]) -> tuple[str, pa.Table]:
         name = f"{path['project']}.{path['dataset']}.{path['table']}"
-        if name not in self.warehouse.tables:
-            # tables.get / tabledata.list on a table that does not exist: 404 notFound.
-            raise BigQueryError(404, "notFound", _not_found(name))
+        _readable(self.warehouse, name)
         return name, self.warehouse.run(f"SELECT * FROM `{name}`", [], path["project"], None)
 
     def _table(self, path: dict[str, str], _: dict[str, list[str]]) -> dict[str, Any]:

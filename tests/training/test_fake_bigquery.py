@@ -80,6 +80,20 @@ def test_an_unknown_table_is_404_not_found_in_the_error_shape(fake: tuple[str, W
         }
 
 
+def test_a_table_the_caller_may_not_read_is_403_access_denied(fake: tuple[str, Warehouse]) -> None:
+    endpoint, warehouse = fake
+    warehouse.denied.add(f"{PROJECT}.churn.training")
+    for answer in (
+        _get(endpoint, "/datasets/churn/tables/training"),
+        _post(endpoint, "/queries", _query("SELECT 1 FROM churn.training")),
+    ):
+        error = answer.json()["error"]
+        assert (answer.status_code, error["status"], error["errors"][0]["reason"]) == (
+            403, "PERMISSION_DENIED", "accessDenied"
+        )  # fmt: skip
+        assert error["message"].startswith("Access Denied: Table acme-ml-dev:churn.training")
+
+
 def test_rows_are_f_v_cells_of_strings_with_null_as_null(fake: tuple[str, Warehouse]) -> None:
     endpoint, _ = fake
     data = _get(endpoint, "/datasets/churn/tables/training/data", **{"formatOptions.useInt64Timestamp": "true"})
