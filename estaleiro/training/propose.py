@@ -70,6 +70,14 @@ def propose(
         raise ValueError(f"{settings.model} serves no version in {settings.stack}: no champion card to build on")
     with workspace(repository, settings.project, cloud) as work:
         version = next_version(work.root, settings.model)
+        branch = f"ct/{settings.model}-{version}"
+        if (existing := work.proposed(branch)) is not None:
+            # A re-run before the proposal of this version is merged or closed proposes nothing: the
+            # artifact under review is never overwritten and no second pull request is opened.
+            raise EstaleiroError(
+                f"{settings.model} {version} is proposed already ({existing}): merge it, or close it and delete "
+                f"{branch}, before proposing again; nothing was uploaded"
+            )
         artifact_uri = f"{models_bucket.rstrip('/')}/{settings.model}/{version}/"
         with tempfile.TemporaryDirectory(prefix="estaleiro-artifact-") as staging:
             shutil.copytree(evidence.model_dir, staging, dirs_exist_ok=True)
@@ -91,7 +99,7 @@ def propose(
         document = card.model_dump(mode="json", exclude_defaults=True)
         (work.root / card_file).write_text(CARD_HEADER + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         change = work.promote(settings.model, version, settings.stack, artifact_uri, settings.serve_image)
-        branch = work.commit(f"ct/{settings.model}-{version}", change.title, [card_file, change.manifest])
+        work.commit(branch, change.title, [card_file, change.manifest])
         return {
             "version": version,
             "artifact": stored,
