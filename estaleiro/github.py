@@ -58,3 +58,16 @@ def open_pull_request(client: Github, repository: str, branch: str, title: str, 
         raise GitHubError(
             f"GitHub: opening a pull request from {branch} on {repository} failed ({err.status}): {message}"
         ) from None
+
+
+def open_pull_request_for(client: Github, repository: str, branch: str) -> str | None:
+    """The web address of the open pull request from `branch`, if there is one."""
+    try:
+        repo = client.get_repo(repository)
+        owner = repository.split("/", 1)[0]
+        return next((str(p.html_url) for p in repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+    except GithubException as err:
+        message = err.data.get("message") if isinstance(err.data, dict) else err.data
+        raise GitHubError(
+            f"GitHub: listing the pull requests from {branch} on {repository} failed ({err.status}): {message}"
+        ) from None

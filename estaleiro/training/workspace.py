@@ -45,11 +45,10 @@ class Workspace:
         write(self.root, edit)
         return Change(edit.file, title(edit.proposal), body(edit.proposal))
 
-    def commit(self, branch: str, message: str, files: Sequence[str]) -> str:
+    def commit(self, branch: str, message: str, files: Sequence[str]) -> None:
         _git(self.root, "switch", "--quiet", "--create", branch)
         _git(self.root, "add", "--", *files)
         _git(self.root, *AUTHOR, "commit", "--quiet", "--message", message)
-        return branch
 
     def diff(self) -> str:
         """The proposal as a patch: the card and the manifest change."""
@@ -58,6 +57,13 @@ class Workspace:
     def publish(self, branch: str, change: Change) -> str:
         """Where reviewers find the proposal."""
         return f"branch {branch}"
+
+    def proposed(self, branch: str) -> str | None:
+        """Where reviewers already find a proposal on `branch`, if one was made (a worktree shares its refs)."""
+        found = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], cwd=self.root, capture_output=True
+        )
+        return f"branch {branch}" if found.returncode == 0 else None
 
 
 class GithubWorkspace(Workspace):
@@ -71,6 +77,15 @@ class GithubWorkspace(Workspace):
         _git(self.root, "push", "--quiet", "origin", f"{branch}:refs/heads/{branch}")
         client = connect(self.token, self.api_url)
         return open_pull_request(client, self.repository, branch, change.title, change.body)
+
+    def proposed(self, branch: str) -> str | None:
+        """The open pull request from `branch`, else the branch itself if it was pushed (and its PR closed)."""
+        from estaleiro.github import connect, open_pull_request_for
+
+        if not _git(self.root, "ls-remote", "--heads", "origin", f"refs/heads/{branch}").strip():
+            return None
+        opened = open_pull_request_for(connect(self.token, self.api_url), self.repository, branch)
+        return opened or f"branch {branch} of {self.repository}"
 
 
 @contextmanager
