@@ -18,7 +18,9 @@ from estaleiro.naming import labels
 from estaleiro.quality.series import DECLINED, RETRAIN, decline_condition
 
 
-def incident(config: StackConfig, stack: str, model: str, version: str, quality: Quality, now: datetime) -> dict[str, Any]:
+def incident(
+    config: StackConfig, stack: str, model: str, version: str, quality: Quality, now: datetime
+) -> dict[str, Any]:
     """The notification for `version` of `model` in `stack` declining, opened at `now`."""
     condition = decline_condition(model, quality)
     digest = hashlib.sha256(f"{stack}/{model}/{version}/{now.isoformat()}".encode()).hexdigest()[:24]

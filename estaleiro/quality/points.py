@@ -59,9 +59,7 @@ def send(client: MetricServiceClient, batches: Iterable[CreateTimeSeriesRequest]
 
 def to_json(batches: Iterable[CreateTimeSeriesRequest]) -> str:
     """The requests as the REST API's JSON bodies would spell them: what `--local` writes instead of sending."""
-    return json.dumps(
-        [json_format.MessageToDict(CreateTimeSeriesRequest.pb(request)) for request in batches], indent=2
-    )
+    return json.dumps([json_format.MessageToDict(CreateTimeSeriesRequest.pb(request)) for request in batches], indent=2)
 
 
 def _latest(judged: VersionVerdict, metric: str) -> float | None:

@@ -74,7 +74,7 @@ def decide(measured: Measured, quality: Quality, served: Mapping[str, str]) -> D
     for judged in verdict.versions:
         current = "" if judged.version in served.values() else " (not served now: no points written)"
         lines.append(f"{judged.version}{current}")
-        for window in sorted((*judged.judged, *judged.skipped), key=lambda w: w.start):
+        for window in sorted((w for w in measured.windows if w.version == judged.version), key=lambda w: w.start):
             value = window.metrics[quality.metric]
             shown = "undefined" if value is None else f"{value:.4f}"
             why = window.skipped_because(quality)

@@ -1,7 +1,9 @@
 from kfp.dsl import Artifact, Output
 
 
-def measure(requests: str, labels: str, quality: str, versions: str, project: str, as_of: str, windows: Output[Artifact]) -> None:
+def measure(
+    requests: str, labels: str, quality: str, versions: str, project: str, as_of: str, windows: Output[Artifact]
+) -> None:
     """Join the request log with the late ground truth: each matured window's coverage and metrics, per version.
 
     Inputs: requests and labels, bq:// tables (BigQuery runs the query, jobs billed to project) or
@@ -19,5 +21,9 @@ def measure(requests: str, labels: str, quality: str, versions: str, project: st
     with open(windows.path, "w", encoding="utf-8") as out:
         out.write(dump(measured))
     windows.metadata.update(
-        {"windows": len(measured.windows), "duplicate_labels": measured.duplicate_labels, "unknown_labels": measured.unknown_labels}
+        {
+            "windows": len(measured.windows),
+            "duplicate_labels": measured.duplicate_labels,
+            "unknown_labels": measured.unknown_labels,
+        }
     )
