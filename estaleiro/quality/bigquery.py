@@ -18,10 +18,13 @@ from estaleiro.quality.windows import Measured, measured
 
 def query_parameters(values: Mapping[str, object]) -> list[bigquery.ScalarQueryParameter]:
     """query.sql's parameters typed as its header declares them: @as_of TIMESTAMP, the others INT64."""
-    return [
-        bigquery.ScalarQueryParameter(name, "TIMESTAMP" if isinstance(value, datetime) else "INT64", value)
-        for name, value in values.items()
-    ]
+    typed = []
+    for name, value in values.items():
+        assert isinstance(value, datetime | int), (name, value)
+        typed.append(
+            bigquery.ScalarQueryParameter(name, "TIMESTAMP" if isinstance(value, datetime) else "INT64", value)
+        )
+    return typed
 
 
 def measure(

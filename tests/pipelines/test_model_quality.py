@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -127,8 +127,8 @@ def test_a_manifest_without_a_quality_block_is_refused(repo: Path, cli) -> None:
     commit_all(repo, "no quality in prod")
     code, out, err = cli(repo, *RUN[:6], "prod", RUN[7])
     assert (code, out) == (2, "")
-    assert (
-        err
-        == "stacks/prod/models/churn.yaml: monitoring.quality: no quality block: add one (labels, threshold, ...) to measure served quality\n"
+    assert err == (
+        "stacks/prod/models/churn.yaml: monitoring.quality: "
+        "no quality block: add one (labels, threshold, ...) to measure served quality\n"
     )
     assert not (repo / ".estaleiro").exists()
