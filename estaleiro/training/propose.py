@@ -15,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from estaleiro.config.environment import load_card
+from estaleiro.errors import EstaleiroError
+from estaleiro.github import API_URL
 from estaleiro.naming import GITHUB_CREDENTIALS
 from estaleiro.training.card import Provenance, new_card
 from estaleiro.training.evaluate import Score
@@ -28,6 +30,9 @@ from estaleiro.training.spec import TrainingSpec
 from estaleiro.training.storage import upload
 from estaleiro.training.versions import next_version
 from estaleiro.training.workspace import Workspace, github_workspace, local_workspace
+
+if TYPE_CHECKING:
+    from google.cloud.secretmanager_v1 import SecretManagerServiceClient
 
 BASELINE = "training-data.csv"  # Model Monitoring's baseline: the rows the version learnt from
 CARD_HEADER = "# yaml-language-server: $schema=../../estaleiro/schemas/model-card.schema.json\n"
@@ -47,12 +52,23 @@ class Evidence:
     run: str
 
 
-def propose(spec: str, evidence: Evidence, models_bucket: str, repository: str, mirror: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Cloud:
+    """Where the cloud path finds GitHub and the token's secret: the real services unless told otherwise."""
+
+    git_url: str = "https://github.com/{repository}.git"
+    api_url: str = API_URL
+    secrets: SecretManagerServiceClient | None = None  # None: a client with the environment's credentials
+
+
+def propose(
+    spec: str, evidence: Evidence, models_bucket: str, repository: str, mirror: str, cloud: Cloud = Cloud()
+) -> dict[str, str]:
     settings = TrainingSpec.model_validate_json(spec)
     champion = settings.champion
     if champion is None:
         raise ValueError(f"{settings.model} serves no version in {settings.stack}: no champion card to build on")
-    with workspace(repository, settings.project) as work:
+    with workspace(repository, settings.project, cloud) as work:
         version = next_version(work.root, settings.model)
         artifact_uri = f"{models_bucket.rstrip('/')}/{settings.model}/{version}/"
         with tempfile.TemporaryDirectory(prefix="estaleiro-artifact-") as staging:
@@ -88,18 +104,27 @@ def propose(spec: str, evidence: Evidence, models_bucket: str, repository: str, 
         }
 
 
-def workspace(repository: str, project: str) -> AbstractContextManager[Workspace]:
+def workspace(repository: str, project: str, cloud: Cloud = Cloud()) -> AbstractContextManager[Workspace]:
     """`github:owner/name` in the cloud (token from the stack's Secret Manager), else a local path."""
     if not repository.startswith(GITHUB):
         return local_workspace(Path(repository))
     name = repository.removeprefix(GITHUB)
-    token = _secret(project, GITHUB_CREDENTIALS)
-    return github_workspace(name, token, f"https://github.com/{name}.git", "https://api.github.com")
+    token = _secret(project, GITHUB_CREDENTIALS, cloud.secrets)
+    return github_workspace(name, token, cloud.git_url.format(repository=name), cloud.api_url)
 
 
-def _secret(project: str, secret: str) -> str:
+def _secret(project: str, secret: str, client: SecretManagerServiceClient | None = None) -> str:
+    """The latest version's data, checked against its CRC32C as secret-manager/docs/data-integrity advises."""
+    import google_crc32c
+    from google.api_core.exceptions import GoogleAPICallError
     from google.cloud.secretmanager_v1 import SecretManagerServiceClient
 
     name = f"projects/{project}/secrets/{secret}/versions/latest"
-    payload: bytes = SecretManagerServiceClient().access_secret_version(name=name).payload.data
-    return payload.decode("utf-8")
+    try:
+        payload = (client or SecretManagerServiceClient()).access_secret_version(name=name).payload
+    except GoogleAPICallError as err:
+        code = err.grpc_status_code.name if err.grpc_status_code else err.code
+        raise EstaleiroError(f"{name}: reading the GitHub token failed ({code}): {err.message}") from None
+    if payload.data_crc32c != google_crc32c.value(payload.data):
+        raise EstaleiroError(f"{name}: the data does not match its CRC32C checksum (corrupted in transit): not used")
+    return bytes(payload.data).decode("utf-8")
