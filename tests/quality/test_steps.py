@@ -29,6 +29,12 @@ def artifact(path: Path) -> SimpleNamespace:
     return SimpleNamespace(path=str(path), metadata={})
 
 
+def measure_files(files: tuple[str, str], windows: SimpleNamespace, **changes: str) -> None:
+    """The measure step over the log and labels files, as kfp calls it; `changes` override its arguments."""
+    arguments = {"requests": files[0], "labels": files[1], "quality": QUALITY, "versions": VERSIONS}
+    measure(**{**arguments, "project": "acme-ml-dev", "as_of": AS_OF, **changes}, windows=windows)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[str, str]:
     log, labels = served_log(served_days(datetime(2026, 11, 1), DRIFT, 600, seed=5))
@@ -41,19 +47,10 @@ def test_measure_on_files_hands_every_window_to_decide_which_writes_the_requests
     files: tuple[str, str], tmp_path: Path
 ) -> None:
     windows = artifact(tmp_path / "windows")
-    measure(
-        requests=files[0],
-        labels=files[1],
-        quality=QUALITY,
-        versions=VERSIONS,
-        project="acme-ml-dev",
-        as_of=AS_OF,
-        windows=windows,
-    )  # type: ignore[arg-type]
+    measure_files(files, windows)
     measured = load(Path(windows.path).read_text())
-    assert {w.version for w in measured.windows} == {"v6", "v7"} and windows.metadata[
-        "windows"
-    ] == 8  # Nov 1-4, each version
+    assert {w.version for w in measured.windows} == {"v6", "v7"}
+    assert windows.metadata["windows"] == 8  # Nov 1-4, each version
     verdict = artifact(tmp_path / "verdict")
     points = tmp_path / "points.json"
     decide(
@@ -98,15 +95,7 @@ def test_measure_runs_the_query_in_bigquery_for_bq_tables(
             windows=windows,
         )  # type: ignore[arg-type]
     local = artifact(tmp_path / "local")
-    measure(
-        requests=files[0],
-        labels=files[1],
-        quality=QUALITY,
-        versions=VERSIONS,
-        project="acme-ml-dev",
-        as_of=AS_OF,
-        windows=local,
-    )  # type: ignore[arg-type]
+    measure_files(files, local)
     assert load(Path(windows.path).read_text()) == load(Path(local.path).read_text())
     assert any("/queries" in path or "/jobs" in path for _, path in warehouse.requests)
 
@@ -122,16 +111,8 @@ def test_measure_runs_the_query_in_bigquery_for_bq_tables(
 def test_measure_refuses_what_it_cannot_measure(
     files: tuple[str, str], tmp_path: Path, changes: dict[str, str], message: str
 ) -> None:
-    arguments = {
-        "requests": files[0],
-        "labels": files[1],
-        "quality": QUALITY,
-        "versions": VERSIONS,
-        "project": "p",
-        "as_of": AS_OF,
-    }
     with pytest.raises(ValueError, match=message):
-        measure(**{**arguments, **changes}, windows=artifact(tmp_path / "windows"))  # type: ignore[arg-type]
+        measure_files(files, artifact(tmp_path / "windows"), **changes)
 
 
 def test_decide_refuses_a_windows_artifact_it_cannot_read(tmp_path: Path) -> None:
