@@ -11,6 +11,7 @@ from components.monitoring.channels import ChannelInputs, NotificationChannels
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
 from components.monitoring.quality_metric import quality_descriptors
 from components.monitoring.request_log import RequestLog, RequestLogInputs
+from components.quality import ModelQuality, QualityInputs, measured_models
 from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
 from components.training import ContinuousTraining, TrainingInputs
@@ -26,6 +27,7 @@ class Platform(pulumi.ComponentResource):
     models: dict[str, ServedModel]
     watched: dict[str, WatchedModel]
     training: ContinuousTraining
+    quality: ModelQuality | None
     retraining: Retraining | None
     ci: CiTriggers
 
@@ -39,7 +41,10 @@ class Platform(pulumi.ComponentResource):
             env,
             RequestLogInputs(
                 kms_key=keys.bigquery.id,
-                readers={"monitoring": accounts.monitoring.member},
+                readers={
+                    "monitoring": accounts.monitoring.member,
+                    **({"pipeline-runner": accounts.pipeline_runner.member} if measured_models(env) else {}),
+                },
                 depends_on=[keys.grants["bigquery"]],
             ),
             child,
@@ -79,17 +84,26 @@ class Platform(pulumi.ComponentResource):
             )
             for m, served in ((m, self.models[m.name]) for m in env.models)
         }
-        self.training = ContinuousTraining(
-            name,
-            env,
-            TrainingInputs(
-                pipeline_repository=foundation.repositories.pipelines.registry_uri,
-                pipeline_root=foundation.buckets.pipeline_root.url,
-                runner=accounts.pipeline_runner.email,
-                runner_member=accounts.pipeline_runner.member,
-                kms_key=keys.vertex.id,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]]),
+        pipelines = TrainingInputs(
+            pipeline_repository=foundation.repositories.pipelines.registry_uri,
+            pipeline_root=foundation.buckets.pipeline_root.url,
+            runner=accounts.pipeline_runner.email,
+            runner_member=accounts.pipeline_runner.member,
+            kms_key=keys.vertex.id,
+        )
+        after_key = pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]])
+        self.training = ContinuousTraining(name, env, pipelines, after_key)
+        self.quality = (
+            ModelQuality(
+                name,
+                env,
+                QualityInputs(
+                    pipelines, {m: served.deployment.deployed_model_ids for m, served in self.models.items()}
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"], self.request_log.dataset]),
+            )
+            if measured_models(env)
+            else None
         )
         self.retraining = (
             Retraining(

@@ -10,6 +10,7 @@ foundation's grants: the training table's dataset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -18,7 +19,7 @@ import pulumi_gcp.colab as colab
 
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from estaleiro.config.environment import Environment, Model
-from estaleiro.naming import global_name
+from estaleiro.naming import global_name, labels
 from estaleiro.training.schedule import scheduled_run
 
 TAG = "latest"  # a mutable pointer for people browsing the registry; schedules name versions
@@ -69,9 +70,7 @@ class ContinuousTraining(pulumi.ComponentResource):
     def _schedule(self, name: str, env: Environment, model: Model, inputs: TrainingInputs) -> colab.Schedule:
         training = model.manifest.training
         assert training is not None
-        config = env.config
-        run = scheduled_run(env, model)
-        dataset = _dataset(training.data.table)
+        dataset = dataset_of(training.data.table)
         grant = bigquery.DatasetIamMember(
             f"{name}-{model.name}-training-data",
             project=dataset[0],
@@ -80,35 +79,65 @@ class ContinuousTraining(pulumi.ComponentResource):
             member=inputs.runner_member,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        template = self.templates[training.pipeline]
-        return colab.Schedule(
+        return pipeline_schedule(
             f"{name}-{model.name}",
-            display_name=global_name(config, env.name, f"{model.name}-{training.pipeline}"),
-            project=config.project,
-            location=config.region,
-            cron=training.schedule,
-            max_concurrent_run_count="1",
-            allow_queueing=False,
-            create_pipeline_job_request=colab.ScheduleCreatePipelineJobRequestArgs(
-                parent=f"projects/{config.project}/locations/{config.region}",
-                pipeline_job=colab.ScheduleCreatePipelineJobRequestPipelineJobArgs(
-                    display_name=run.display_name,
-                    template_uri=template.template_uri,
-                    service_account=inputs.runner,
-                    labels=dict(run.labels),
-                    encryption_spec=colab.ScheduleCreatePipelineJobRequestPipelineJobEncryptionSpecArgs(
-                        kms_key_name=inputs.kms_key
-                    ),
-                    runtime_config=colab.ScheduleCreatePipelineJobRequestPipelineJobRuntimeConfigArgs(
-                        gcs_output_directory=pulumi.Output.concat(inputs.pipeline_root, "/", model.name),
-                        parameter_values=dict(run.parameter_values),
-                    ),
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
+            env,
+            model,
+            training.pipeline,
+            training.schedule,
+            self.templates[training.pipeline].template_uri,
+            scheduled_run(env, model).parameter_values,
+            inputs,
+            pulumi.ResourceOptions(parent=self, depends_on=[grant]),
         )
 
 
-def _dataset(table: str) -> tuple[str, str]:
+def pipeline_schedule(
+    resource_name: str,
+    env: Environment,
+    model: Model,
+    pipeline: str,
+    cron: str,
+    template_uri: pulumi.Input[str],
+    values: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+    inputs: TrainingInputs,
+    opts: pulumi.ResourceOptions,
+) -> colab.Schedule:
+    """A Vertex schedule running a published template's version for one model, as the pipeline runner."""
+    config = env.config
+    return colab.Schedule(
+        resource_name,
+        display_name=global_name(config, env.name, f"{model.name}-{pipeline}"),
+        project=config.project,
+        location=config.region,
+        cron=cron,
+        max_concurrent_run_count="1",
+        allow_queueing=False,
+        create_pipeline_job_request=colab.ScheduleCreatePipelineJobRequestArgs(
+            parent=f"projects/{config.project}/locations/{config.region}",
+            pipeline_job=colab.ScheduleCreatePipelineJobRequestPipelineJobArgs(
+                display_name=f"{model.name}-{pipeline}",
+                template_uri=template_uri,
+                service_account=inputs.runner,
+                labels=labels(config, env.name, model=model.name, pipeline=pipeline),
+                encryption_spec=colab.ScheduleCreatePipelineJobRequestPipelineJobEncryptionSpecArgs(
+                    kms_key_name=inputs.kms_key
+                ),
+                runtime_config=colab.ScheduleCreatePipelineJobRequestPipelineJobRuntimeConfigArgs(
+                    gcs_output_directory=pulumi.Output.concat(inputs.pipeline_root, "/", model.name),
+                    parameter_values=values,
+                ),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def trained_datasets(env: Environment) -> set[tuple[str, str]]:
+    """The (project, dataset) pairs whose tables training reads: the runner may read them already."""
+    return {dataset_of(m.manifest.training.data.table) for m in env.models if m.manifest.training is not None}
+
+
+def dataset_of(table: str) -> tuple[str, str]:
     project, dataset, _ = table.removeprefix("bq://").split(".", 2)
     return project, dataset

@@ -49,6 +49,12 @@ PIPELINE = exit_codes(
     "1  not proposed: the data stopped the run, or the challenger lost",
     "2  bad input (nothing ran)",
 )
+PIPELINE_RUN = exit_codes(
+    "0  continuous-training: a better model proposed; model-quality: no served version declined",
+    "1  continuous-training: not proposed (the data stopped the run, or the challenger lost); "
+    "model-quality: a version declined (incident.json written), or a step failed",
+    "2  bad input (nothing ran, nothing written)",
+)
 EDITS = exit_codes("0  manifest written, PR text printed", "1  refused by a promotion rule", "2  bad input")
 
 
@@ -226,7 +232,7 @@ def pipeline_image() -> int:
     return image(repo_root())
 
 
-@pipeline.command("run", epilog=PIPELINE)
+@pipeline.command("run", epilog=PIPELINE_RUN)
 @click.argument("name")
 @click.option("--model", "model", required=True, help="Model whose manifest the run takes its values from.")
 @click.option("--in", "stack", required=True, metavar="STACK", help="Stack the model serves in.")
@@ -237,11 +243,32 @@ def pipeline_image() -> int:
 @click.option(
     "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Baseline rows for drift; default: generated."
 )
-def pipeline_run(name: str, model: str, stack: str, local: bool, data: Path | None, baseline: Path | None) -> int:
+@click.option(
+    "--log",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="model-quality: request log (Parquet; deployed_model_id names the version); default: generated.",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="model-quality: ground truth (Parquet: request_id, label, label_time); default: generated.",
+)
+@click.option("--as-of", "as_of", help="model-quality: the run's time, ISO 8601 with a zone (default: now).")
+def pipeline_run(
+    name: str,
+    model: str,
+    stack: str,
+    local: bool,
+    data: Path | None,
+    baseline: Path | None,
+    log: Path | None,
+    labels: Path | None,
+    as_of: str | None,
+) -> int:
     """Run pipeline NAME for MODEL in STACK on this machine, as a schedule would run it in the cloud."""
     from estaleiro.commands.pipeline import run
 
-    return run(repo_root(), name, model, stack, data, baseline)
+    return run(repo_root(), name, model, stack, data, baseline, log, labels, as_of)
 
 
 @cli.command(

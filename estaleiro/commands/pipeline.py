@@ -1,5 +1,7 @@
 """`estaleiro pipeline compile|image` and `estaleiro pipeline run NAME --model M --in STACK --local`.
 
+Continuous training runs here; model-quality's run is estaleiro/commands/model_quality.py.
+
 A local run takes the model's manifest from the stack exactly as a scheduled run in the cloud
 would, reads its data from files (or generates the synthetic churn data set when none is
 given), and proposes a better model as a branch of this repository. Everything that can be
@@ -16,10 +18,14 @@ import click
 
 from estaleiro.config.environment import Environment, Model, load_environment
 from estaleiro.config.image import STAGES, load_model_image
+from estaleiro.config.pipelines import QUALITY_PIPELINE
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.layout import display
 from estaleiro.pipelines.catalog import pipeline as find
 from estaleiro.pipelines.compile import compile_all
+
+TRAINING_OPTIONS = ("--data", "--baseline")
+QUALITY_OPTIONS = ("--log", "--labels", "--as-of")
 
 
 def compile_pipelines(root: Path) -> int:
@@ -36,13 +42,37 @@ def image(root: Path) -> int:
     return 0
 
 
-def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, baseline: Path | None) -> int:
+def run(
+    root: Path,
+    name: str,
+    model_name: str,
+    stack: str,
+    data: Path | None,
+    baseline: Path | None,
+    log: Path | None = None,
+    labels: Path | None = None,
+    as_of: str | None = None,
+) -> int:
+    find(name)  # an unknown NAME is bad input before anything else
+    options = {"--data": data, "--baseline": baseline, "--log": log, "--labels": labels, "--as-of": as_of}
+    takes = QUALITY_OPTIONS if name == QUALITY_PIPELINE else TRAINING_OPTIONS
+    foreign = [option for option, value in options.items() if value is not None and option not in takes]
+    if foreign:
+        raise InvalidInput([Problem(foreign[0], "", f"not an option of {name}; it takes {', '.join(takes)}")])
+    env = load_environment(root, stack)
+    if name == QUALITY_PIPELINE:
+        from estaleiro.commands.model_quality import run as measure
+
+        return measure(root, env, model_name, log, labels, as_of)
+    return _train(root, env, name, model_name, data, baseline)
+
+
+def _train(root: Path, env: Environment, name: str, model_name: str, data: Path | None, baseline: Path | None) -> int:
     from estaleiro.pipelines.local import RUNS, local_arguments, report_to_stderr, run_local
     from estaleiro.training.schedule import run_parameters
     from estaleiro.training.spec import spec_for
 
     pipeline = find(name)
-    env = load_environment(root, stack)
     model = _trained_model(env, model_name)
     for option, path in (("--data", data), ("--baseline", baseline)):
         if path is not None and not path.is_file():
@@ -55,10 +85,10 @@ def run(root: Path, name: str, model_name: str, stack: str, data: Path | None, b
         raise InvalidInput(
             [Problem(model.file, "traffic", f"{model_name} serves no version: nothing to judge against")]
         )
-    folder = root / RUNS / f"{name}-{model_name}-{stack}-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%SZ}"
+    folder = root / RUNS / f"{name}-{model_name}-{env.name}-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%SZ}"
     arguments = local_arguments(root, run_parameters(env, model, compiled), folder, data, baseline)
     click.echo(
-        f"{name}: {model_name} in {stack}, champion {spec.champion.version}, outputs in {display(root, folder)}",
+        f"{name}: {model_name} in {env.name}, champion {spec.champion.version}, outputs in {display(root, folder)}",
         err=True,
     )
     outcome = run_local(pipeline.build(root, image.target("train")), arguments, folder, report_to_stderr)

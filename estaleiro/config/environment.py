@@ -19,7 +19,7 @@ from estaleiro.config.image import SETTINGS, ImageSettings, load_image_settings
 from estaleiro.config.limits import check_names
 from estaleiro.config.manifest import ModelManifest
 from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
-from estaleiro.config.pipelines import CompiledPipeline, load_pipelines
+from estaleiro.config.pipelines import QUALITY_PIPELINE, CompiledPipeline, load_pipelines
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
 from estaleiro.config.validation import load_file
@@ -122,21 +122,23 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
         problems.extend(check_names(config, stack, config_file, models, builds_image))
         problems.extend(peering_problems(config, models, config_file))
     trained = [m for m in models if m.manifest.training is not None]
-    pipelines = _collect(problems, lambda: load_pipelines(root)) if trained else None
-    for model in trained if pipelines is not None else ():
+    measured = [m for m in models if m.manifest.monitoring.quality is not None]
+    pipelines = _collect(problems, lambda: load_pipelines(root)) if trained or measured else None
+    uses = [(m, m.manifest.training.pipeline, "training.pipeline") for m in trained]  # type: ignore[union-attr]
+    uses += [(m, QUALITY_PIPELINE, "monitoring.quality") for m in measured]
+    for model, wanted, key in uses if pipelines is not None else ():
         assert pipelines is not None
-        wanted = model.manifest.training.pipeline  # type: ignore[union-attr]
         if wanted not in pipelines:
             have = ", ".join(pipelines) or "none"
             message = f"no compiled pipeline {wanted!r}; run `estaleiro pipeline compile` (have: {have})"
-            problems.append(Problem(model.file, "training.pipeline", message))
+            problems.append(Problem(model.file, key, message))
         elif pipelines[wanted].model_image is None:
             message = (
-                f"{wanted} runs in {', '.join(pipelines[wanted].images) or 'no image'}: a pipeline that proposes "
-                "versions runs all its steps in one model image's train target (<registry>/<name>-train:<tag>), "
-                "so the versions it proposes serve that image's serve target"
+                f"{wanted} runs in {', '.join(pipelines[wanted].images) or 'no image'}: a pipeline runs all its "
+                "steps in one model image's train target (<registry>/<name>-train:<tag>), so the versions it "
+                "proposes serve that image's serve target and what it measures is scored by the same libraries"
             )
-            problems.append(Problem(model.file, "training.pipeline", message))
+            problems.append(Problem(model.file, key, message))
     if problems or config is None:
         raise InvalidInput(problems)
     return Environment(stack, config, tuple(models), config_file, pipelines or MappingProxyType({}), image)

@@ -118,6 +118,9 @@ class Quality(Frozen):
     metric: QualityMetric = "auc"
     threshold: Threshold = Field(description="bounds the metric must meet, {min} and/or {max}")
     decline: Decline = Field(default_factory=Decline)
+    schedule: Cron = Field(
+        default="0 6 * * *", description="cron of the model-quality pipeline's runs (Vertex Schedule syntax, UTC)"
+    )
 
     @field_validator("labels")
     @classmethod

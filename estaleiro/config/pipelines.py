@@ -22,8 +22,13 @@ from estaleiro.config.image import ModelImage
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.layout import display
 
-# What a scheduled run can be given (components/training.py builds each from the manifests).
-RUN_PARAMETERS = ("spec", "data_uri", "baseline_uri", "models_bucket", "repository", "bucket_mirror")
+QUALITY_PIPELINE = "model-quality"  # what measures served quality (pipeline_specs/model_quality.py)
+# What a scheduled run can be given (components/training.py and components/quality.py build each
+# from the manifests): continuous training's, then model quality's.
+RUN_PARAMETERS = (
+    *("spec", "data_uri", "baseline_uri", "models_bucket", "repository", "bucket_mirror"),
+    *("quality", "requests", "labels", "versions", "model", "stack", "project", "as_of", "points_file"),
+)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,11 @@ class Pipeline:
 
 
 PIPELINES = {
-    p.name: p for p in (Pipeline("continuous-training", "pipeline_specs.continuous_training", "continuous_training"),)
+    p.name: p
+    for p in (
+        Pipeline("continuous-training", "pipeline_specs.continuous_training", "continuous_training"),
+        Pipeline("model-quality", "pipeline_specs.model_quality", "model_quality"),
+    )
 }
 
 

@@ -10,11 +10,13 @@ one later, sometimes with the other label); and some name requests the log never
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
+from estaleiro.config.monitoring import Quality
+from estaleiro.quality.run import lookback
 from estaleiro.training.dataset import LABEL, churn_frame, signal
 
 MICROS_PER_DAY = 86_400_000_000
@@ -115,3 +117,30 @@ def served_log(days: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.Da
 
 def _at(start: datetime, day: int, micros: np.ndarray) -> pd.DatetimeIndex:
     return pd.Timestamp(start) + pd.Timedelta(days=day) + pd.to_timedelta(micros, unit="us")
+
+
+def declining(
+    as_of: datetime, quality: Quality, traffic: Mapping[str, float], per_day: int = 2000, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What `--local` measures when given no files: the days a run at `as_of` reads, logged and labelled.
+
+    `traffic` maps a version (the log's deployed_model_id) to its share; the version taking the most
+    (the champion) drifts from what it learned from the second day on, fully by half-way through, so
+    its quality declines over the days,
+    while the others hold. Deterministic in `as_of`'s date and `seed`.
+    """
+    first = (
+        as_of.astimezone(UTC).replace(tzinfo=None)
+        - quality.label_delay_delta
+        - lookback(quality) * quality.window_delta
+    )
+    start = datetime(first.year, first.month, first.day) - timedelta(days=1)
+    days = (as_of.astimezone(UTC).replace(tzinfo=None) - start).days + 1
+    champion = max(sorted(traffic), key=lambda version: traffic[version])
+    drift = {
+        version: [min(1.0, max(0.0, (day - 1) / (days / 2))) if version == champion else 0.0 for day in range(days)]
+        for version in traffic
+    }
+    total = sum(traffic.values())
+    shares = {version: share / total for version, share in traffic.items()}
+    return served_log(served_days(start, drift, per_day, shares, label_delay=quality.label_delay_delta, seed=seed))

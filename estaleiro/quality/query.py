@@ -16,6 +16,9 @@ from estaleiro.config.monitoring import Quality
 
 REQUESTS = "request_log"  # the names query.sql reads; `query` swaps in the real tables
 LABELS = "ground_truth"
+# The columns query.sql reads of each: what a file standing in for a table must have.
+REQUEST_COLUMNS = ("deployed_model_id", "logging_time", "request_id", "response_payload")
+LABEL_COLUMNS = ("request_id", "label", "label_time")
 
 
 @cache

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from estaleiro.config.monitoring import Quality, QualityMetric
@@ -27,7 +28,15 @@ class Window:
 
     def countable(self, quality: Quality) -> bool:
         """Enough labels, and the metric defined (AUC needs both classes): only then can it count as a decline."""
-        return self.coverage >= quality.minimum_coverage and self.metrics.get(quality.metric) is not None
+        return self.skipped_because(quality) is None
+
+    def skipped_because(self, quality: Quality) -> str | None:
+        """Why this window cannot count under `quality`, or None when it counts."""
+        if self.coverage < quality.minimum_coverage:
+            return f"coverage {self.coverage:.1%} below the minimum {quality.minimum_coverage:.1%}"
+        if self.metrics.get(quality.metric) is None:
+            return f"{quality.metric} undefined (no labelled prediction, or labels of one class only)"
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,31 @@ def measured(rows: list[Mapping[str, object]], versions: Mapping[str, str]) -> M
         unknown_labels=int(str(first.get("unknown_labels", 0))),
         unreadable=sum(int(str(row["unreadable"])) for row in rows),
     )
+
+
+def dump(measured: Measured) -> str:
+    """The pipeline's windows artifact: what the measure step hands the decide step, and people read."""
+    return json.dumps(
+        {
+            "windows": [
+                {**asdict(w), "start": w.start.isoformat(), "end": w.end.isoformat(), "metrics": dict(w.metrics)}
+                for w in measured.windows
+            ],
+            "duplicate_labels": measured.duplicate_labels,
+            "unknown_labels": measured.unknown_labels,
+            "unreadable": measured.unreadable,
+        },
+        indent=2,
+    )
+
+
+def load(text: str) -> Measured:
+    document = json.loads(text)
+    windows = tuple(
+        Window(**{**w, "start": datetime.fromisoformat(w["start"]), "end": datetime.fromisoformat(w["end"])})
+        for w in document["windows"]
+    )
+    return Measured(windows, document["duplicate_labels"], document["unknown_labels"], document["unreadable"])
 
 
 def _utc(value: object) -> datetime:

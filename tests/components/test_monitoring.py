@@ -73,11 +73,14 @@ def test_the_request_log_is_encrypted_labelled_expiring_and_readable_by_monitori
     assert inputs["defaultPartitionExpirationMs"] == 90 * 86_400_000
     assert inputs["labels"]["purpose"] == "request-log" and inputs["location"] == "us-central1"
     grants = plan.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
-    [reader] = [g for g in grants if g.inputs["datasetId"] == inputs["datasetId"]]  # training reads its own table
-    assert (reader.inputs["role"], reader.inputs["member"]) == (
-        "roles/bigquery.dataViewer",
-        f"serviceAccount:{plan.stack}-monitoring@acme-ml-{plan.stack}.iam.gserviceaccount.com",
-    )
+    readers = [g.inputs for g in grants if g.inputs["datasetId"] == inputs["datasetId"]]  # training reads its own
+    assert sorted((r["role"], r["member"]) for r in readers) == [
+        (
+            "roles/bigquery.dataViewer",
+            f"serviceAccount:{plan.stack}-{role}@acme-ml-{plan.stack}.iam.gserviceaccount.com",
+        )
+        for role in ("monitoring", "pipeline-runner")  # the model-quality pipeline reads the log
+    ]
 
 
 # -- Model Monitoring v2 -----------------------------------------------------------------------

@@ -40,8 +40,8 @@ def test_the_alerts_topic_triggers_the_function_which_retries_api_errors(dev: Pl
 def test_the_function_submits_what_each_schedule_submits(dev: Plan) -> None:
     plan = dev
     settings = Settings.from_json(function(plan).inputs["serviceConfig"]["environmentVariables"]["RETRAIN_CONFIG"])
-    schedules = plan.of_type(SCHEDULE)
-    assert settings.stack == plan.stack and sorted(settings.models) == ["churn"]
+    schedules = [s for s in plan.of_type(SCHEDULE) if s.inputs["displayName"].endswith("-continuous-training")]
+    assert schedules and settings.stack == plan.stack and sorted(settings.models) == ["churn"]
     for schedule in schedules:
         request = schedule.inputs["createPipelineJobRequest"]
         scheduled = v1.PipelineJob.from_json(json.dumps(request["pipelineJob"]))
@@ -86,7 +86,8 @@ def test_the_retrainer_may_only_create_and_list_pipeline_jobs_and_run_as_the_run
 
 
 def test_a_stack_that_trains_nothing_has_no_function_and_the_retrainer_holds_nothing(prod: Plan) -> None:
-    assert prod.of_type(SCHEDULE) == [] and prod.of_type(FUNCTION) == []
+    trains = [s for s in prod.of_type(SCHEDULE) if s.inputs["displayName"].endswith("-continuous-training")]
+    assert trains == [] and prod.of_type(FUNCTION) == []
     member = RETRAINER.format(stack="prod")
     assert [
         g.name for g in prod.of_type(PROJECT_MEMBER) + prod.of_type(ACCOUNT_MEMBER) if g.inputs["member"] == member

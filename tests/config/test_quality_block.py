@@ -119,7 +119,7 @@ BAD: list[tuple[str, str, str, str]] = [
         "    metric: auc",
         "    metric: auc\n    thresholds: {min: 0.75}",
         "monitoring.quality.thresholds: unknown key; allowed keys: labels, labelDelay, window, minimumCoverage, "
-        "metric, threshold, decline",
+        "metric, threshold, decline, schedule",
         "thresholds: {min",
     ),
 ]

@@ -29,7 +29,7 @@ def test_the_template_bakes_in_nothing_of_a_stack() -> None:
         config = load_environment(REPO, stack).config
         assert config.project not in text.replace("acme-ml-dev-containers", "").replace("/acme-ml-dev/", "/"), stack
     assert "pip install" not in text, "steps run in the model image, never installing at run time"
-    [pipeline] = load_pipelines(REPO).values()
+    pipeline = load_pipelines(REPO)["continuous-training"]
     assert pipeline.parameters == ("spec", "data_uri", "baseline_uri", "models_bucket", "repository", "bucket_mirror")
     assert pipeline.model_image is not None
 
@@ -90,7 +90,10 @@ def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Pa
             (*RUN, "--data", str(tmp_path / "missing.parquet")),
             f"--data: {tmp_path / 'missing.parquet'} does not exist\n",
         ),
-        (("pipeline", "run", "nightly", *RUN[3:]), "NAME: no pipeline 'nightly'; pipelines: continuous-training\n"),
+        (
+            ("pipeline", "run", "nightly", *RUN[3:]),
+            "NAME: no pipeline 'nightly'; pipelines: continuous-training, model-quality\n",
+        ),
     ]
     for args, message in cases:
         assert cli(repo, *args) == (2, "", message), args

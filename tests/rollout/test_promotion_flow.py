@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.conftest import commit_all, git
 
 FLIP = {"create": "delete", "delete": "create", "update": "update"}
+VALUES = "createPipelineJobRequest.pipelineJob.runtimeConfig.parameterValues"  # of a schedule
 
 
 def schedules(drift_filter: str) -> int:
@@ -30,10 +31,13 @@ def test_promotion_pr_diff_shows_exactly_the_serving_and_monitoring_change(repo:
         ("update", "gcp:monitoring/alertPolicy:AlertPolicy", "acme-ml-prod-churn-health"),
         ("update", "gcp:monitoring/dashboard:Dashboard", "acme-ml-prod-churn-dashboard"),
         ("update", "pulumi-python:dynamic/vertex:ModelMonitors", "acme-ml-prod-churn-monitors"),
+        ("update", "gcp:colab/schedule:Schedule", "acme-ml-prod-churn-model-quality"),
         ("update", "pulumi-python:dynamic/vertex:EndpointDeployment", "acme-ml-prod-churn-deployment"),
         ("create", "pulumi-python:dynamic/vertex:ModelVersion", "acme-ml-prod-churn-v7"),
     ]
     resources = {r["name"]: r for r in change["resources"]}
+    measured = {c["path"] for c in resources["acme-ml-prod-churn-model-quality"]["changes"]}
+    assert measured == {f"{VALUES}.versions"}, "quality is measured for v7 too, under its deployed model id"
     monitored = {c["path"] for c in resources["acme-ml-prod-churn-monitors"]["changes"]}
     assert {"versions.v7.training_table", "versions.v7.version_id"} <= monitored, "v7 gets its drift monitor"
     drift_filters = [c for c in resources["acme-ml-prod-churn-health"]["changes"] if c["path"].endswith(".filter")]
@@ -49,7 +53,7 @@ def test_markdown_comment_of_a_promotion(repo: Path, cli) -> None:
     commit_all(repo, "promote")
     code, out, _ = cli(repo, "plan", "prod", "--base", "HEAD~1", "--format", "md")
     assert code == 0
-    assert "**1 to create, 4 to update, 0 to delete," in out
+    assert "**1 to create, 5 to update, 0 to delete," in out
     assert "| ~ update | `acme-ml-prod-churn-deployment` |" in out
     assert "`versions.v6.traffic_percent`: 100 → 90" in out
 
@@ -79,6 +83,7 @@ def test_completing_a_canary_retires_the_old_version(repo: Path, cli) -> None:
         ("update", "acme-ml-dev-churn-health"),
         ("update", "acme-ml-dev-churn-dashboard"),
         ("update", "acme-ml-dev-churn-monitors"),
+        ("update", "acme-ml-dev-churn-model-quality"),  # v6's deployed model id leaves its versions
         ("update", "acme-ml-dev-churn-deployment"),
         ("delete", "acme-ml-dev-churn-v6"),
         ("update", "acme-ml-dev-churn"),
@@ -86,8 +91,8 @@ def test_completing_a_canary_retires_the_old_version(repo: Path, cli) -> None:
     ]
     retired = {c["path"] for c in change["resources"][2]["changes"]}
     assert "versions.v6.training_table" in retired, "the retired version's monitor goes"
-    schedule = {c["path"] for c in change["resources"][5]["changes"]}
-    values = "createPipelineJobRequest.pipelineJob.runtimeConfig.parameterValues"
-    assert schedule == {f"{values}.spec", f"{values}.baseline_uri"}, "retraining judges against v7, on v7's data"
-    [function] = [c["path"] for c in change["resources"][6]["changes"]]
+    assert {c["path"] for c in change["resources"][3]["changes"]} == {f"{VALUES}.versions"}
+    schedule = {c["path"] for c in change["resources"][6]["changes"]}
+    assert schedule == {f"{VALUES}.spec", f"{VALUES}.baseline_uri"}, "retraining judges against v7, on v7's data"
+    [function] = [c["path"] for c in change["resources"][7]["changes"]]
     assert function.endswith("environmentVariables.RETRAIN_CONFIG"), function

@@ -1,0 +1,134 @@
+"""The model-quality pipeline, compiled and run whole on this machine with kfp.local."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from google.cloud import monitoring_v3 as v3
+
+from estaleiro.config.environment import load_environment
+from estaleiro.quality.generate import served_days, served_log
+from tests.conftest import REPO, commit_all, git
+
+RUN = ("pipeline", "run", "model-quality", "--model", "churn", "--in", "dev", "--local")
+AS_OF = "2026-11-20T06:00:00+00:00"
+
+
+def run_folder(repo: Path) -> Path:
+    [folder] = (repo / ".estaleiro/runs").iterdir()
+    return folder
+
+
+def test_the_template_bakes_in_nothing_of_a_stack() -> None:
+    text = (REPO / "pipeline_specs/compiled/model-quality.yaml").read_text(encoding="utf-8")
+    for stack in ("dev", "prod"):
+        config = load_environment(REPO, stack).config
+        assert config.project not in text.replace("acme-ml-dev-containers", "").replace("/acme-ml-dev/", "/"), stack
+    assert "pip install" not in text
+    pipeline = load_environment(REPO, "prod").pipelines["model-quality"]
+    assert pipeline.parameters == (
+        "quality", "requests", "labels", "versions", "model", "stack", "project", "as_of", "points_file"
+    )  # fmt: skip
+    assert pipeline.model_image is not None
+
+
+def test_a_declining_champion_is_reported_and_opens_an_incident(repo: Path, cli) -> None:
+    code, out, err = cli(repo, *RUN, "--as-of", AS_OF)
+    assert code == 1, out + err
+    assert "measure quality          success" in err and "decide and write points  success" in err
+    assert "2026-11-15 00:00   1427/1800   labelled ( 79.3%)  auc    0.7292  missed" in out
+    assert "2026-11-17 00:00   1046/1800   labelled ( 58.1%)  auc    0.5338  skipped: coverage 58.1% below" in out
+    assert "  DECLINED: missed 2 of the last 3 countable windows (declined at 2 of 3)" in out
+    assert "v7\n" in out and "  holds: missed 0 of the last 3" in out
+    assert "labels: 96 duplicate (the latest won), 35 for unknown requests" in out
+    folder = run_folder(repo)
+    incident = json.loads((folder / "incident.json").read_text())["incident"]
+    assert incident["policy_user_labels"]["retrain"] == "quality" and incident["metric"]["labels"]["version"] == "v6"
+    requests = [
+        v3.CreateTimeSeriesRequest.from_json(json.dumps(b)) for b in json.loads((folder / "points.json").read_text())
+    ]
+    values = {
+        (s.metric.type.rsplit("/", 1)[1], s.metric.labels["version"]): s.points[0].value
+        for s in requests[0].time_series
+    }
+    assert values[("quality_declined", "v6")].int64_value == 1 and values[("quality_declined", "v7")].int64_value == 0
+    assert round(values[("model_quality", "v6")].double_value, 4) == 0.6261  # the latest countable window
+    assert {s.points[0].interval.end_time for s in requests[0].time_series} == {datetime.fromisoformat(AS_OF)}
+    assert f"incident:   {(folder / 'incident.json').relative_to(repo)}" in out
+    assert git(repo, "status", "--porcelain") == "", "runs go to the gitignored .estaleiro/"
+
+
+def test_a_healthy_log_declines_nothing_and_opens_no_incident(repo: Path, cli, tmp_path: Path) -> None:
+    drift = {"v6": [0.0] * 10, "v7": [0.0] * 10}
+    log, labels = served_log(served_days(datetime(2026, 11, 11), drift, 1000, label_delay=timedelta(days=2), seed=3))
+    log.to_parquet(tmp_path / "log.parquet")
+    labels.to_parquet(tmp_path / "labels.parquet")
+    code, out, err = cli(
+        repo,
+        *RUN,
+        "--log",
+        str(tmp_path / "log.parquet"),
+        "--labels",
+        str(tmp_path / "labels.parquet"),
+        "--as-of",
+        AS_OF,
+    )
+    assert code == 0, out + err
+    assert "DECLINED" not in out and "no served version declined" in out
+    assert not (run_folder(repo) / "incident.json").exists() and (run_folder(repo) / "points.json").exists()
+
+
+def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Path) -> None:
+    no_column = tmp_path / "no-column.parquet"
+    pd.DataFrame({"request_id": [1], "label": [1]}).to_parquet(no_column)
+    text = tmp_path / "text.parquet"
+    text.write_text("request_id,label\n")
+    cases = [
+        ((*RUN[:4], "fraud", *RUN[5:]), "stacks/dev/models/fraud.yaml: no such model; models: churn\n"),
+        ((*RUN[:6], "qa", RUN[7]), "stacks/qa: no such stack; existing stacks: dev, prod\n"),
+        (
+            (*RUN, "--labels", str(no_column)),
+            "--log: missing: --labels and --log go together (or neither, to generate both)\n",
+        ),
+        (
+            (*RUN, "--log", str(tmp_path / "none.parquet"), "--labels", str(no_column)),
+            f"--log: {tmp_path / 'none.parquet'} does not exist\n",
+        ),
+        (
+            (*RUN, "--as-of", "2026-11-20"),
+            "--as-of: got '2026-11-20', expected a time with its zone such as 2026-11-20T06:00:00+00:00\n",
+        ),
+        (
+            (*RUN, "--data", str(no_column)),
+            "--data: not an option of model-quality; it takes --log, --labels, --as-of\n",
+        ),
+    ]
+    for args, message in cases:
+        assert cli(repo, *args) == (2, "", message), args
+    log = tmp_path / "log.parquet"
+    served_log(served_days(datetime(2026, 11, 11), {"v6": [0.0]}, 10))[0].to_parquet(log)
+    code, out, err = cli(repo, *RUN, "--log", str(log), "--labels", str(no_column))
+    assert (code, out) == (2, "")
+    assert err == f"{no_column}: missing column(s) label_time; the quality query reads request_id, label, label_time\n"
+    code, out, err = cli(repo, *RUN, "--log", str(text), "--labels", str(no_column))
+    assert (code, out) == (2, "") and err.startswith(f"{text}: not a Parquet file (")
+    assert not (repo / ".estaleiro").exists()
+
+
+def test_a_manifest_without_a_quality_block_is_refused(repo: Path, cli) -> None:
+    manifest = repo / "stacks/prod/models/churn.yaml"
+    text = manifest.read_text()
+    start = text.index("  quality:")
+    end = text.index("decline:", start)
+    manifest.write_text(text[:start] + text[text.index("\n", end) + 1 :])
+    commit_all(repo, "no quality in prod")
+    code, out, err = cli(repo, *RUN[:6], "prod", RUN[7])
+    assert (code, out) == (2, "")
+    assert err == (
+        "stacks/prod/models/churn.yaml: monitoring.quality: "
+        "no quality block: add one (labels, threshold, ...) to measure served quality\n"
+    )
+    assert not (repo / ".estaleiro").exists()
