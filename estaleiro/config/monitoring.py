@@ -136,6 +136,17 @@ class Quality(Frozen):
             raise ValueError(f"got {window!r}, expected at least '1h': a window needs enough labels to measure")
         return window
 
+    @field_validator("schedule")
+    @classmethod
+    def _daily(cls, schedule: str) -> str:
+        """The decline alert reads the latest verdict of the last 25 hours (components/monitoring/alerts.py)."""
+        if schedule.split()[2:] != ["*", "*", "*"]:
+            raise ValueError(
+                f"got {schedule!r}, expected a cron that runs every day (day, month and weekday '*', such as "
+                "'0 6 * * *'): the decline alert reads the latest verdict of the last 25 hours"
+            )
+        return schedule
+
     @property
     def window_delta(self) -> timedelta:
         return timedelta(seconds=seconds(self.window))

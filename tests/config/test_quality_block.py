@@ -122,6 +122,13 @@ BAD: list[tuple[str, str, str, str]] = [
         "metric, threshold, decline, schedule",
         "thresholds: {min",
     ),
+    (
+        "    metric: auc",
+        "    metric: auc\n    schedule: '0 6 * * 1'",
+        "monitoring.quality.schedule: got '0 6 * * 1', expected a cron that runs every day (day, month and "
+        "weekday '*', such as '0 6 * * *'): the decline alert reads the latest verdict of the last 25 hours",
+        "schedule: '0 6",
+    ),
 ]
 
 
