@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 from estaleiro.config.environment import load_environment
+from estaleiro.pipelines.local import RUNS
 from estaleiro.pipelines.local_service import STATE
 from estaleiro.quality import series
 from tests.conftest import REPO, git
 from tests.pipelines.test_continuous_training import assert_proposed
+from tests.pipelines.test_model_quality import AS_OF
+from tests.pipelines.test_model_quality import RUN as MEASURE
 
 JOB = "projects/acme-ml-dev/locations/us-central1/pipelineJobs/churn-retrain-"
 
@@ -49,10 +52,15 @@ def jobs(repo: Path) -> list[str]:
     return [job["name"] for job in json.loads((repo / STATE).read_text())["jobs"]] if (repo / STATE).exists() else []
 
 
-def test_a_quality_decline_retrains_once_and_ends_with_a_branch_proposing_the_new_version(
-    repo: Path, cli, tmp_path: Path
+def test_the_loop_a_quality_decline_retrains_once_and_ends_with_a_branch_proposing_the_new_version(
+    repo: Path, cli
 ) -> None:
-    declined = incident(tmp_path / "incident.json", decline(), series.RETRAIN)
+    """Issue 12's loop on this machine: measured decline -> the alert's incident -> the function -> a branch."""
+    code, out, err = cli(repo, *MEASURE, "--as-of", AS_OF)
+    assert code == 1, out + err  # the champion declined: the run wrote the incident the alert would publish
+    [declined] = (repo / RUNS).glob("model-quality-churn-dev-*/incident.json")
+    assert json.loads(declined.read_text())["incident"]["condition_name"] == decline()
+
     code, out, err = cli(repo, "retrain", str(declined), "--in", "dev", "--local")
     assert code == 0, err
     assert out.startswith(f"decision: started {JOB}")
