@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -31,7 +32,8 @@ def main() -> None:
         resources = len(json.loads(out)["resources"])
     print(
         f"estaleiro plan {args.stack}: median {statistics.median(times):.2f} s over {args.runs} runs "
-        f"(min {min(times):.2f}, max {max(times):.2f}); {resources} resources; target < 2 s"
+        f"(min {min(times):.2f}, max {max(times):.2f}); {resources} resources; target < 2 s; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from estaleiro.config.environment import stack_dir
 from estaleiro.output import emit
 from estaleiro.plan.diff import diff
 from estaleiro.plan.render import Format, render_diff, render_plan
@@ -12,7 +11,7 @@ from estaleiro.plan.run import plan_trees, plan_with_base
 
 
 def plan(root: Path, stack: str, base: str | None, fmt: Format, out: Path | None) -> int:
-    stack_dir(root, stack)
+    """The worker checks the stack as it loads it; this process imports no models, so the worker starts at once."""
     if base is None:
         text = render_plan(plan_trees([(root, stack)])[0], fmt)
     else:

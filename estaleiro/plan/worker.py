@@ -7,6 +7,7 @@ path), exactly what `pulumi up` would run there. Prints the plan JSON, or an err
 
 from __future__ import annotations
 
+import gc
 import runpy
 import sys
 from pathlib import Path
@@ -41,6 +42,10 @@ def plan_repository(root: Path, stack: str) -> Plan:
 
 
 def main(argv: list[str]) -> int:
+    # A worker lives for one plan. Pulumi's runtime makes millions of objects and next to no cyclic garbage,
+    # and the collector's full passes over them took half of a 100-model plan (2.6 of 5.3 s of CPU);
+    # without it the worker holds 14 MB more (227 MB).
+    gc.disable()
     root, stack = Path(argv[0]).resolve(), argv[1]
     sys.path.insert(0, str(root))
     return serve(lambda: plan_repository(root, stack).dumps())

@@ -43,6 +43,14 @@ def test_plan_of_a_stack_with_bad_config_is_exit_2_with_file_and_key(repo: Path,
     )
 
 
+@pytest.mark.parametrize("base", [(), ("--base", "HEAD")])
+def test_a_stack_that_does_not_exist_or_cannot_is_exit_2(repo: Path, cli, base: tuple[str, ...]) -> None:
+    assert cli(repo, "plan", "qa", *base) == (2, "", "stacks/qa: no such stack; existing stacks: dev, prod\n")
+    expected = "stacks/../dev: stack name '../dev' is not a stack name: 2-12 lowercase letters, digits or hyphens, "
+    assert cli(repo, "plan", "../dev", *base) == (2, "", expected + "starting with a letter\n")
+    assert git(repo, "status", "--porcelain") == ""
+
+
 def test_out_into_a_missing_folder_writes_nothing(repo: Path, cli, tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     assert cli(repo, "plan", "dev", "--out", str(missing / "plan.txt")) == (

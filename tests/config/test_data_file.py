@@ -6,13 +6,27 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
-from estaleiro.config.data_file import MAX_DEPTH, read_document
+from estaleiro.config import data_file
+from estaleiro.config.data_file import MAX_DEPTH, Document, parse_document, read_document
 from estaleiro.errors import InvalidInput
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
 )
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure Python"])
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every rule and message holds whether libyaml composes or PyYAML was built without it."""
+    if request.param == "libyaml":
+        assert yaml.__with_libyaml__, "PyYAML without libyaml: reinstall the pinned wheel"
+    else:
+        monkeypatch.setattr(data_file, "LIBYAML", False)
+    return str(request.param)
 
 
 def problems(tmp_path: Path, content: str | bytes) -> list[str]:
@@ -114,3 +128,59 @@ def test_malformed_yaml(tmp_path: Path, content: str, expected: str) -> None:
 
 def test_a_file_too_large_to_be_data(tmp_path: Path) -> None:
     assert problems(tmp_path, "a: " + "x" * (1 << 20) + "\n") == ["data.yaml: larger than 1024 KiB: not a data file"]
+
+
+# Texts libyaml reads differently from the pure-Python loader (found by fuzzing the two against each
+# other), and hostile ones: each must read exactly as the pure-Python loader reads it.
+UNLIKE = [
+    "a:\t1\n",
+    "a: 1\t\n",
+    "x: [1,\n\t2]\n",
+    "a: 1\n\ufeff",
+    "notificationEmails: [churn? ds@acme.example.com]\n",
+    "- {type? recall, value: 0.74}\n",
+    "- {type: precision_at_1b?t, value: 0.47}\n",
+    "!\n",
+    "! \x85",
+    "#\u00e9   \u2028---: !\x85",
+    "a: >#\n  x\n",
+    "a: |-#\n  x\n",
+    "a: &x 1\n",
+    "a: *x\n",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+    "[" * 33 + "]" * 33,
+    "\x00",
+    "a: \ud800\n",
+    "a: 1\n---\nb: 2\n",
+    "a:\n  b: 1\n  b: 2\n",
+    "? [a, b]\n: 1\n",
+    "d: !!timestamp 2026-11-02\n",
+    "n: " + "9" * 5000 + "\n",
+    "cron: '0 * * * *'\nwhen: 2026-11-02\n",
+]
+
+
+def read(text: str) -> Document | str:
+    try:
+        return parse_document(text, "data.yaml")
+    except InvalidInput as err:
+        return "\n".join(map(str, err.problems))
+
+
+@pytest.mark.parametrize("loader", ["libyaml"], indirect=True)
+def test_libyaml_reads_every_file_as_the_pure_python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [p.read_text() for p in ROOT.glob("**/*.yaml") if ".venv" not in p.parts and not p.is_symlink()]
+    assert len(files) > 10
+    fast = [read(text) for text in files + UNLIKE]
+    monkeypatch.setattr(data_file, "LIBYAML", False)
+    assert fast == [read(text) for text in files + UNLIKE]
+
+
+@pytest.mark.parametrize("loader", ["libyaml"], indirect=True)
+def test_a_plain_manifest_is_composed_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def careful(text: str) -> None:
+        raise AssertionError("the pure-Python loader read a file libyaml reads alike")
+
+    monkeypatch.setattr(data_file, "_DataLoader", careful)
+    for path in ("stacks/dev/models/churn.yaml", "model_cards/churn/v7.yaml", "stacks/dev/Pulumi.dev.yaml"):
+        assert parse_document((ROOT / path).read_text(), path).lines
