@@ -51,8 +51,8 @@ def assert_proposed(repo: Path, cli, out: str, err: str) -> None:
     assert card["model_details"]["version"]["name"] == "v8"
     assert card["model_parameters"]["training_data"]["link"] == "gs://acme-ml-dev-models/churn/v8/training-data.csv"
     assert {m["type"] for m in card["quantitative_analysis"]["performance_metrics"]} >= {"auc", "log_loss"}
-    run = next((repo / ".estaleiro/runs").iterdir())
-    stored = run / "buckets/acme-ml-dev-models/churn/v8"
+    [stored] = [Path(line.split(maxsplit=1)[1]) for line in out.splitlines() if line.startswith("artifact:")]
+    assert stored.relative_to(repo / ".estaleiro/runs").parts[1:] == ("buckets", "acme-ml-dev-models", "churn", "v8")
     assert sorted(p.name for p in stored.iterdir()) == ["model.joblib", "training-data.csv"]
     git(repo, "checkout", "-q", "ct/churn-v8")
     code, out, err = cli(repo, "check", "dev")

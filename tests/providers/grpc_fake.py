@@ -15,10 +15,10 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from google.longrunning import operations_pb2
@@ -186,3 +186,21 @@ class GrpcFake:
 
     def next_id(self) -> str:
         return str(next(self._ids))
+
+
+Fake = TypeVar("Fake", bound=GrpcFake)
+Client = TypeVar("Client")
+
+
+def running(fake: Fake) -> Iterator[Fake]:
+    """A fixture's body: `fake` serving for one test."""
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def gapic_client(fake: GrpcFake, client: Callable[..., Client], transport: Callable[..., Any]) -> Iterator[Client]:
+    """A fixture's body: the real GAPIC client, on a channel to `fake`."""
+    channel = grpc.insecure_channel(fake.address)
+    yield client(transport=transport(channel=channel))
+    channel.close()

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import grpc
 import pytest
 from google.api import label_pb2, metric_pb2
 from google.cloud import monitoring_v3 as v3
 from google.cloud.monitoring_v3.services.metric_service.transports.grpc import MetricServiceGrpcTransport
 
 from estaleiro.quality.series import DECLINED, LABELS, QUALITY
+from tests.providers.grpc_fake import gapic_client, running
 from tests.quality.fake_metric_service import FakeMetricService
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -28,15 +28,11 @@ def descriptor(metric_type: str, value_type: int) -> metric_pb2.MetricDescriptor
 
 @pytest.fixture
 def fake() -> Iterator[FakeMetricService]:
-    server = FakeMetricService([descriptor(QUALITY, Value.DOUBLE), descriptor(DECLINED, Value.INT64)], lambda: NOW)
-    server.start()
-    yield server
-    server.stop()
+    yield from running(
+        FakeMetricService([descriptor(QUALITY, Value.DOUBLE), descriptor(DECLINED, Value.INT64)], lambda: NOW)
+    )
 
 
 @pytest.fixture
 def client(fake: FakeMetricService) -> Iterator[v3.MetricServiceClient]:
-    """The real GAPIC client, on a channel to the fake."""
-    channel = grpc.insecure_channel(fake.address)
-    yield v3.MetricServiceClient(transport=MetricServiceGrpcTransport(channel=channel))
-    channel.close()
+    yield from gapic_client(fake, v3.MetricServiceClient, MetricServiceGrpcTransport)
