@@ -8,9 +8,11 @@ import pulumi_gcp.monitoring as monitoring
 from components.ci_triggers import CiTriggers
 from components.foundation import Foundation
 from components.monitoring.channels import ChannelInputs, NotificationChannels
+from components.monitoring.datasets import DatasetInputs
+from components.monitoring.ground_truth import GroundTruth, declared_models
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
 from components.monitoring.quality_metric import quality_descriptors
-from components.monitoring.request_log import RequestLog, RequestLogInputs
+from components.monitoring.request_log import RequestLog
 from components.quality import ModelQuality, QualityInputs, measured_models
 from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
@@ -22,6 +24,7 @@ from estaleiro.naming import serving_name
 class Platform(pulumi.ComponentResource):
     foundation: Foundation
     request_log: RequestLog
+    ground_truth: GroundTruth | None
     channels: NotificationChannels
     quality_metrics: list[monitoring.MetricDescriptor]
     models: dict[str, ServedModel]
@@ -36,18 +39,21 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.foundation = foundation = Foundation(name, env, child)
         keys, accounts = foundation.keys, foundation.accounts
+        runner = {"pipeline-runner": accounts.pipeline_runner.member}  # the model-quality pipeline reads
         self.request_log = RequestLog(
             name,
             env,
-            RequestLogInputs(
+            DatasetInputs(
                 kms_key=keys.bigquery.id,
-                readers={
-                    "monitoring": accounts.monitoring.member,
-                    **({"pipeline-runner": accounts.pipeline_runner.member} if measured_models(env) else {}),
-                },
+                readers={"monitoring": accounts.monitoring.member, **(runner if measured_models(env) else {})},
                 depends_on=[keys.grants["bigquery"]],
             ),
             child,
+        )
+        self.ground_truth = (
+            GroundTruth(name, env, DatasetInputs(keys.bigquery.id, runner, depends_on=[keys.grants["bigquery"]]), child)
+            if declared_models(env)
+            else None
         )
         self.channels = NotificationChannels(
             name, env, ChannelInputs(kms_key=keys.pubsub.id, depends_on=[keys.grants["pubsub"]]), child
@@ -100,7 +106,14 @@ class Platform(pulumi.ComponentResource):
                 QualityInputs(
                     pipelines, {m: served.deployment.deployed_model_ids for m, served in self.models.items()}
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"], self.request_log.dataset]),
+                pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[
+                        keys.grants["vertex"],
+                        self.request_log.dataset,
+                        *(self.ground_truth.tables.values() if self.ground_truth else ()),
+                    ],
+                ),
             )
             if measured_models(env)
             else None
@@ -135,6 +148,7 @@ class Platform(pulumi.ComponentResource):
             **foundation.outputs,
             "endpoints": {model: served.endpoint.id for model, served in self.models.items()},
             "requestLog": self.request_log.dataset.dataset_id,
+            **({"groundTruth": self.ground_truth.dataset.dataset_id} if self.ground_truth else {}),
             "alertsTopic": self.channels.topic.id,
             "dashboards": {model: watched.dashboard.id for model, watched in self.watched.items()},
         }

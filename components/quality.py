@@ -7,8 +7,9 @@ pipeline-runner account, with the model's values as run parameters: the rule, th
 ground-truth tables, and the deployed model ids of its versions (which Vertex assigns at deploy
 time, so the parameter follows the endpoint's deployment). The runner gets what the steps need
 beyond the foundation's grants (which already let it write metric points, roles/monitoring.metricWriter):
-running BigQuery query jobs in the project, and reading the ground truth's dataset; the request
-log's dataset grants it read access itself (components/platform.py names it a reader).
+running BigQuery query jobs in the project, and reading an external ground-truth table's dataset;
+the request log's and the stack's ground truth's datasets grant it read access themselves
+(components/platform.py names it a reader).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pulumi_gcp.bigquery as bigquery
 import pulumi_gcp.colab as colab
 import pulumi_gcp.projects as projects
 
-from components.monitoring.request_log import table_uri
+from components.monitoring.ground_truth import ground_truth_dataset, ground_truth_table
+from components.monitoring.request_log import request_table
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from components.training import TAG, TrainingInputs, dataset_of, pipeline_schedule, trained_datasets
 from estaleiro.config.environment import Environment, Model
@@ -70,8 +72,9 @@ class ModelQuality(pulumi.ComponentResource):
             )
         ]
         models = measured_models(env)
-        read = trained_datasets(env)  # the training component grants these already: one binding, one owner
-        truth = sorted({dataset_of(m.manifest.monitoring.quality.labels) for m in models} - read)  # type: ignore[union-attr]
+        # The training component and the stack's ground truth grant these already: one binding, one owner.
+        read = trained_datasets(env) | {ground_truth_dataset(env)}
+        truth = sorted({dataset_of(ground_truth_table(env, m)) for m in models} - read)
         grants += [
             bigquery.DatasetIamMember(
                 f"{name}-ground-truth-{project}-{dataset}",
@@ -110,8 +113,8 @@ def run_parameters(
     assert quality is not None
     return {
         "quality": quality.model_dump_json(by_alias=True),
-        "requests": table_uri(env, model),
-        "labels": quality.labels,
+        "requests": request_table(env, model),
+        "labels": ground_truth_table(env, model),
         "versions": pulumi.Output.from_input(deployed).apply(versions_parameter),
         "model": model.name,
         "stack": env.name,

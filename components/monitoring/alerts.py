@@ -305,8 +305,11 @@ DECLINE_ALIGNMENT = "90000s"
 DECLINE_AUTO_CLOSE = "172800s"
 
 
-def quality_rule(context: AlertContext, quality: Quality) -> Rule:
-    """The accuracy-decline policy: one condition on the pipeline's verdict, one time series per version."""
+def quality_rule(context: AlertContext, quality: Quality, ground_truth: str) -> Rule:
+    """The accuracy-decline policy: one condition on the pipeline's verdict, one time series per version.
+
+    `ground_truth` is the model's ground-truth table (components/monitoring/ground_truth.py).
+    """
     declined = Threshold(
         filter=metrics.quality_series(series.DECLINED, context.model, context.stack, quality.metric),
         aggregations=[
@@ -327,7 +330,7 @@ def quality_rule(context: AlertContext, quality: Quality) -> Rule:
     meaning = (
         f"version `${{metric.label.version}}` served {quality.metric} outside {describe(quality.threshold)} in "
         f"{rule.windows} of its last {rule.of} countable windows of {quality.window} (measured {quality.label_delay} "
-        f"after each window ends, once the ground truth in `{quality.labels}` has arrived; a window with labels "
+        f"after each window ends, once the ground truth in `{ground_truth}` has arrived; a window with labels "
         f"for less than {quality.minimum_coverage:.0%} of its predictions is skipped, never a miss). Its answers "
         "are measurably worse than its owners accept. A continuous-training run of the model has started by "
         "itself and will propose a retrained version as a pull request; if the declining version was promoted "

@@ -24,6 +24,7 @@ from components.monitoring.alerts import (
     serving_signals,
 )
 from components.monitoring.dashboard import QualityView, dashboard_json, dashboard_url
+from components.monitoring.ground_truth import ground_truth_table
 from components.providers.model_monitor import ModelMonitors, ModelMonitorsArgs, MonitoredVersion
 from estaleiro.config.environment import Environment, Model
 from estaleiro.naming import global_name, labels
@@ -136,7 +137,7 @@ class WatchedModel(pulumi.ComponentResource):
         drift = drift_signals(watch.drift_thresholds, schedule_ids) if schedule_ids is not None else []
         self.policies = declare(name, context, rules(serving_signals(context, thresholds), drift), self)
         if watch.quality is not None:
-            quality = quality_rule(context, watch.quality)
+            quality = quality_rule(context, watch.quality, ground_truth_table(env, model))
             self.policies |= declare(name, context, [quality], self, depends_on=inputs.quality_metrics)
         self.register_outputs(
             {

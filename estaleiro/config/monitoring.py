@@ -103,8 +103,10 @@ class Decline(Frozen):
 class Quality(Frozen):
     """Served quality from late ground truth: which labels, how late, per what window, judged how."""
 
-    labels: StrictStr = Field(
-        description="ground-truth table bq://project.dataset.table with request_id, label, label_time"
+    labels: StrictStr | None = Field(
+        default=None,
+        description="an external ground-truth table bq://project.dataset.table with request_id, label, label_time; "
+        "absent: the stack declares one per model, <prefix>_<env>_ground_truth.<model>",
     )
     label_delay: Duration = Field(
         default="2d", alias="labelDelay", description="how long labels take to arrive; younger windows wait"
@@ -124,8 +126,8 @@ class Quality(Frozen):
 
     @field_validator("labels")
     @classmethod
-    def _table(cls, labels: str) -> str:
-        if not BIGQUERY_TABLE.match(labels):
+    def _table(cls, labels: str | None) -> str | None:
+        if labels is not None and not BIGQUERY_TABLE.match(labels):
             raise ValueError(f"got {labels!r}, expected a BigQuery table such as bq://project.dataset.table")
         return labels
 

@@ -25,6 +25,7 @@ DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
 CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
 MONITORS = "pulumi-python:dynamic/vertex:ModelMonitors"
 ENDPOINT = "gcp:vertex/aiEndpoint:AiEndpoint"
+DATASET = "gcp:bigquery/dataset:Dataset"
 DOCUMENTED = yaml.safe_load((REPO / "components/monitoring/metric_types.yaml").read_text())
 CUSTOM: dict[str, Any] = DOCUMENTED["custom"]["metrics"]
 METRICS: dict[str, Any] = DOCUMENTED["metrics"] | CUSTOM
@@ -55,6 +56,11 @@ def plan_edited(tmp_path: Path, stack: str, old: str, new: str) -> Plan:
 # -- request-response logging ------------------------------------------------------------------
 
 
+def request_log(plan: Plan) -> PlannedResource:
+    [dataset] = [d for d in plan.of_type(DATASET) if d.inputs["labels"]["purpose"] == "request-log"]
+    return dataset
+
+
 def test_each_endpoint_logs_requests_into_the_stacks_dataset_at_its_sampling_rate(plan: Plan) -> None:
     [endpoint] = plan.of_type(ENDPOINT)
     config = endpoint.inputs["predictRequestResponseLoggingConfig"]
@@ -62,13 +68,11 @@ def test_each_endpoint_logs_requests_into_the_stacks_dataset_at_its_sampling_rat
     assert (config["enabled"], config["samplingRate"]) == (True, rate)
     table = f"bq://acme-ml-{plan.stack}.acme_ml_{plan.stack}_requests.churn"
     assert config["bigqueryDestination"]["outputUri"] == table
-    [dataset] = plan.of_type("gcp:bigquery/dataset:Dataset")
-    assert dataset.urn in endpoint.dependencies, "the endpoint waits for its log dataset"
+    assert request_log(plan).urn in endpoint.dependencies, "the endpoint waits for its log dataset"
 
 
 def test_the_request_log_is_encrypted_labelled_expiring_and_readable_by_monitoring(plan: Plan) -> None:
-    [dataset] = plan.of_type("gcp:bigquery/dataset:Dataset")
-    inputs = dataset.inputs
+    inputs = request_log(plan).inputs
     assert inputs["defaultEncryptionConfiguration"]["kmsKeyName"].endswith("/cryptoKeys/bigquery")
     assert inputs["defaultPartitionExpirationMs"] == 90 * 86_400_000
     assert inputs["labels"]["purpose"] == "request-log" and inputs["location"] == "us-central1"

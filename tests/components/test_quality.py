@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from components.quality import versions_parameter
 from estaleiro.config.environment import load_environment
 from estaleiro.config.monitoring import Quality
 from estaleiro.plan.model import Plan
+from tests.components.test_monitoring import plan_edited, policies
 from tests.conftest import REPO
 
 TEMPLATE = "pulumi-python:dynamic/kfp:PipelineTemplate"
 SCHEDULE = "gcp:colab/schedule:Schedule"
+DATASET = "gcp:bigquery/dataset:Dataset"
+TABLE = "gcp:bigquery/table:Table"
+DATASET_GRANT = "gcp:bigquery/datasetIamMember:DatasetIamMember"
 RUNNER = "serviceAccount:{stack}-pipeline-runner@acme-ml-{stack}.iam.gserviceaccount.com"
 
 
@@ -38,7 +43,7 @@ def test_the_run_parameters_are_the_manifests_rule_the_stacks_tables_and_the_dep
     values = quality_schedule(dev)["createPipelineJobRequest"]["pipelineJob"]["runtimeConfig"]["parameterValues"]
     assert set(values) == set(load_environment(REPO, "dev").pipelines["model-quality"].parameters)
     assert values["requests"] == "bq://acme-ml-dev.acme_ml_dev_requests.churn"
-    assert values["labels"] == "bq://acme-ml-dev.churn.ground_truth"
+    assert values["labels"] == "bq://acme-ml-dev.acme_ml_dev_ground_truth.churn", "the table the stack declares"
     assert (values["model"], values["stack"], values["project"]) == ("churn", "dev", "acme-ml-dev")
     assert (values["as_of"], values["points_file"]) == ("", ""), "now, and sent to Cloud Monitoring"
     quality = Quality.model_validate_json(values["quality"])
@@ -50,19 +55,73 @@ def test_versions_map_deployed_model_ids_to_versions() -> None:
     assert versions_parameter({"v7": "222", "v6": "111"}) == '{"111": "v6", "222": "v7"}'
 
 
+def runner_reads(plan: Plan, stack: str) -> list[tuple[str, str, str]]:
+    return sorted(
+        (g.inputs["project"], g.inputs["datasetId"], g.inputs["role"])
+        for g in plan.of_type(DATASET_GRANT)
+        if g.inputs["member"] == RUNNER.format(stack=stack)
+    )
+
+
 def test_the_runner_may_run_queries_and_read_the_log_and_the_ground_truth(dev: Plan, prod: Plan) -> None:
     for stack, plan in (("dev", dev), ("prod", prod)):
         runner = RUNNER.format(stack=stack)
         project = f"acme-ml-{stack}"
         jobs = [g.inputs for g in plan.of_type("gcp:projects/iAMMember:IAMMember") if g.inputs["member"] == runner]
         assert {(g["project"], g["role"]) for g in jobs} >= {(project, "roles/bigquery.jobUser")}
-        read = sorted(
-            (g.inputs["project"], g.inputs["datasetId"], g.inputs["role"])
-            for g in plan.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
-            if g.inputs["member"] == runner
-        )
-        # dev's runner reads the churn dataset once, for training and ground truth alike
-        assert read == [
+        # churn, dev's training data, is read for training
+        assert runner_reads(plan, stack) == [
+            (project, f"acme_ml_{stack}_ground_truth", "roles/bigquery.dataViewer"),
             (project, f"acme_ml_{stack}_requests", "roles/bigquery.dataViewer"),
-            (project, "churn", "roles/bigquery.dataViewer"),
+            *([(project, "churn", "roles/bigquery.dataViewer")] if stack == "dev" else []),
         ], stack
+
+
+# -- the ground truth the stack declares ------------------------------------------------------
+
+
+def test_the_stack_declares_each_measured_models_ground_truth_table(plan: Plan) -> None:
+    stack, project = plan.stack, f"acme-ml-{plan.stack}"
+    [dataset] = [d for d in plan.of_type(DATASET) if d.inputs["labels"]["purpose"] == "ground-truth"]
+    assert (dataset.inputs["project"], dataset.inputs["datasetId"]) == (project, f"acme_ml_{stack}_ground_truth")
+    assert dataset.inputs["defaultEncryptionConfiguration"]["kmsKeyName"].endswith("/cryptoKeys/bigquery")
+    assert dataset.inputs["labels"]["env"] == stack and dataset.inputs["location"] == "us-central1"
+    [table] = plan.of_type(TABLE)
+    inputs = table.inputs
+    assert (inputs["datasetId"], inputs["tableId"]) == (dataset.inputs["datasetId"], "churn")
+    assert [(f["name"], f["type"], f["mode"]) for f in json.loads(inputs["schema"])] == [
+        ("request_id", "STRING", "REQUIRED"),
+        ("label", "INT64", "REQUIRED"),
+        ("label_time", "TIMESTAMP", "REQUIRED"),
+    ]
+    assert all(f["description"] for f in json.loads(inputs["schema"])), "every field says what it holds"
+    assert inputs["timePartitioning"] == {"type": "DAY", "field": "label_time", "expirationMs": 90 * 86_400_000}
+    assert inputs["clusterings"] == ["request_id"], "what the quality query groups and joins labels on"
+    assert (
+        inputs["encryptionConfiguration"]["kmsKeyName"]
+        == dataset.inputs["defaultEncryptionConfiguration"]["kmsKeyName"]
+    )
+    assert inputs["deletionProtection"] is True
+    assert (inputs["labels"]["purpose"], inputs["labels"]["model"], inputs["labels"]["env"]) == (
+        "ground-truth",
+        "churn",
+        stack,
+    )
+    assert table.parent == dataset.urn
+    [measuring] = plan.of_type("estaleiro:quality:ModelQuality")
+    assert table.urn in measuring.dependencies, "the schedules wait for their ground truth"
+
+
+def test_an_external_labels_table_is_only_read_and_nothing_is_declared(tmp_path: Path) -> None:
+    external = "bq://acme-ml-dev.labelling.churn_truth"
+    plan = plan_edited(tmp_path, "dev", "  quality:  # ", f"  quality:\n    labels: {external}  # ")
+    assert plan.of_type(TABLE) == []
+    assert [d.inputs["labels"]["purpose"] for d in plan.of_type(DATASET)] == ["request-log"]
+    values = quality_schedule(plan)["createPipelineJobRequest"]["pipelineJob"]["runtimeConfig"]["parameterValues"]
+    assert values["labels"] == external
+    assert runner_reads(plan, "dev") == [
+        ("acme-ml-dev", "acme_ml_dev_requests", "roles/bigquery.dataViewer"),
+        ("acme-ml-dev", "churn", "roles/bigquery.dataViewer"),
+        ("acme-ml-dev", "labelling", "roles/bigquery.dataViewer"),
+    ]
+    assert f"the ground truth in `{external}`" in policies(plan)["quality"].inputs["documentation"]["content"]

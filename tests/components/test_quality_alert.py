@@ -94,6 +94,7 @@ def test_the_runbook_links_the_dashboard_and_gives_the_rollback_and_the_local_ru
         "version `${metric.label.version}`",  # the series that fired names its version
         f"in {RULES[plan.stack][2]} of its last {RULES[plan.stack][3]} countable windows",
         "less than 60% of its predictions is skipped",
+        f"the ground truth in `bq://acme-ml-{plan.stack}.acme_ml_{plan.stack}_ground_truth.churn`",
         f"https://console.cloud.google.com/monitoring/dashboards/builder/acme-ml-{plan.stack}-churn",
         f"`estaleiro rollback churn --in {plan.stack}`",
         f"`estaleiro pipeline run model-quality --model churn --in {plan.stack} --local`",

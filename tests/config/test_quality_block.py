@@ -17,7 +17,7 @@ from tests.rollout.edits import edit
 
 def test_the_examples_measure_auc_from_labels_two_days_late(root: Path) -> None:
     quality = load_environment(root, "dev").models[0].manifest.monitoring.quality
-    assert quality is not None and quality.labels == "bq://acme-ml-dev.churn.ground_truth"
+    assert quality is not None and quality.labels is None, "the stack declares the ground-truth table"
     assert (quality.label_delay_delta, quality.window_delta) == (timedelta(days=2), timedelta(days=1))
     assert (quality.metric, quality.threshold.min, quality.minimum_coverage) == ("auc", 0.75, 0.6)
     assert (quality.decline.windows, quality.decline.of) == (2, 3)
@@ -25,7 +25,7 @@ def test_the_examples_measure_auc_from_labels_two_days_late(root: Path) -> None:
     assert prod is not None and (prod.decline.windows, prod.decline.of) == (3, 5)
 
 
-def test_only_labels_and_threshold_are_required(root: Path) -> None:
+def test_only_the_threshold_is_required(root: Path) -> None:
     text = (root / MANIFEST).read_text()
     start = text.index("    labelDelay: 2d")
     end = text.index("    threshold:")
@@ -34,6 +34,12 @@ def test_only_labels_and_threshold_are_required(root: Path) -> None:
     assert quality is not None
     assert (quality.label_delay, quality.window, quality.minimum_coverage, quality.metric) == ("2d", "1d", 0.5, "auc")
     assert (quality.decline.windows, quality.decline.of) == (2, 3)
+
+
+def test_an_external_ground_truth_table_is_kept_as_named(root: Path) -> None:
+    edit(root, MANIFEST, "    labelDelay: 2d", "    labels: bq://acme-ml-dev.labelling.churn_truth\n    labelDelay: 2d")
+    quality = load_environment(root, "dev").models[0].manifest.monitoring.quality
+    assert quality is not None and quality.labels == "bq://acme-ml-dev.labelling.churn_truth"
 
 
 def test_without_the_block_quality_is_not_measured(root: Path) -> None:
@@ -109,11 +115,11 @@ BAD: list[tuple[str, str, str, str]] = [
         "decline",
     ),
     (
-        "labels: bq://acme-ml-dev.churn.ground_truth",
-        "labels: acme-ml-dev.churn.ground_truth",
+        "    labelDelay: 2d",
+        "    labels: acme-ml-dev.churn.ground_truth\n    labelDelay: 2d",
         "monitoring.quality.labels: got 'acme-ml-dev.churn.ground_truth', expected a BigQuery table such as "
         "bq://project.dataset.table",
-        "labels:",
+        "labels: acme-ml-dev",
     ),
     (
         "    metric: auc",
