@@ -3,7 +3,7 @@
 A Pub/Sub notification, schema version 1.2 (https://cloud.google.com/monitoring/support/notification-options,
 "Schema structure"), for the DECLINED series of one version: the condition's display name and the
 policy's user labels are the ones the stack declares, so functions/retrain reads it as it reads the
-cloud's (`estaleiro retrain --incident FILE --local` consumes it).
+cloud's (`estaleiro retrain INCIDENT --in STACK --local` consumes it).
 """
 
 from __future__ import annotations

@@ -37,3 +37,18 @@ def test_the_retraining_function_reads_an_open_quality_incident_for_the_model() 
     assert document["incident"]["metric"]["labels"]["version"] == "v6"
     assert incident(env.config, "dev", "churn", "v6", quality, NOW) == document, "the same run, the same incident"
     assert incident(env.config, "dev", "churn", "v7", quality, NOW)["incident"]["incident_id"] != parsed.incident_id
+
+
+def test_the_local_incident_names_the_condition_and_labels_of_the_planned_decline_policy() -> None:
+    """What `--local` writes is what the policy `pulumi up` declares would publish: one source for both."""
+    from tests.components.conftest import plan_platform
+
+    env = load_environment(REPO, "dev")
+    quality = env.model("churn").manifest.monitoring.quality  # type: ignore[union-attr]
+    assert quality is not None
+    policies = plan_platform("dev").of_type("gcp:monitoring/alertPolicy:AlertPolicy")
+    [policy] = [p.inputs for p in policies if p.name.endswith("-churn-quality")]
+    [condition] = policy["conditions"]
+    opened = incident(env.config, "dev", "churn", "v6", quality, NOW)["incident"]
+    assert (opened["condition_name"], opened["policy_user_labels"]) == (condition["displayName"], policy["userLabels"])
+    assert condition["conditionThreshold"]["filter"].startswith(f'metric.type = "{opened["metric"]["type"]}"')
