@@ -106,7 +106,8 @@ def _trained_model(env: Environment, name: str) -> Model:
 
 
 def summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
-    """Where everything is; exit 1 when the run ends without a proposal (a stop or a rejected challenger)."""
+    """Where everything is; exit 1 when the run ends without a proposal (a stop, a rejected challenger, or a
+    proposal of that version already under review)."""
     shown = {
         "drift report": outputs / "validate" / "report",
         "metrics": outputs / "evaluate" / "scores",
@@ -126,6 +127,9 @@ def summary(root: Path, outputs: Path, log: Path, failure: str) -> int:
         click.echo("not proposed: " + "; ".join(verdict["reasons"]))
         return 1
     made = json.loads(proposal.read_text(encoding="utf-8"))
+    if "pending" in made:
+        click.echo(f"not proposed: {made['reason']}")
+        return 1
     for key in ("version", "artifact", "card", "branch"):
         click.echo(f"{key + ':':<14} {made[key]}")
     click.echo(f"\n{made['diff']}")

@@ -72,12 +72,15 @@ def propose(
         version = next_version(work.root, settings.model)
         branch = f"ct/{settings.model}-{version}"
         if (existing := work.proposed(branch)) is not None:
-            # A re-run before the proposal of this version is merged or closed proposes nothing: the
-            # artifact under review is never overwritten and no second pull request is opened.
-            raise EstaleiroError(
-                f"{settings.model} {version} is proposed already ({existing}): merge it, or close it and delete "
-                f"{branch}, before proposing again; nothing was uploaded"
-            )
+            # A run before the proposal of this version is merged or closed proposes nothing, as a losing
+            # challenger does: the artifact under review is never overwritten, no second pull request opens.
+            return {
+                "version": version,
+                "branch": branch,
+                "pending": existing,
+                "reason": f"{settings.model} {version} is proposed already ({existing}): merge it, or close it and "
+                f"delete {branch}, before proposing again; nothing was uploaded",
+            }
         artifact_uri = f"{models_bucket.rstrip('/')}/{settings.model}/{version}/"
         with tempfile.TemporaryDirectory(prefix="estaleiro-artifact-") as staging:
             shutil.copytree(evidence.model_dir, staging, dirs_exist_ok=True)

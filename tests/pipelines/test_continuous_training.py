@@ -38,6 +38,13 @@ def test_a_better_challenger_is_proposed_on_a_branch_whose_diff_is_the_card_and_
     code, out, err = cli(repo, *RUN)
     assert code == 0, err
     assert_proposed(repo, cli, out, err)
+    git(repo, "checkout", "-q", "main")
+    code, out, err = cli(repo, *RUN)  # v8 still under review: the run succeeds and proposes nothing
+    assert code == 1 and err.splitlines()[-1].split()[:2] == ["propose", "success"], err
+    assert out.endswith(
+        "not proposed: churn v8 is proposed already (branch ct/churn-v8): merge it, or close it and delete "
+        "ct/churn-v8, before proposing again; nothing was uploaded\n"
+    )
 
 
 def assert_proposed(repo: Path, cli, out: str, err: str) -> None:

@@ -118,17 +118,18 @@ def test_a_rerun_for_the_same_version_opens_no_second_pull_request_and_uploads_n
     secret_manager.add("acme-ml-dev", "github-token", Version(TOKEN.encode()))
     _propose(repo, evidence, origin, api, secrets, tmp_path)
     shutil.rmtree(tmp_path / "buckets")
-    with pytest.raises(EstaleiroError) as caught:
-        _propose(repo, evidence, origin, api, secrets, tmp_path)
-    assert str(caught.value) == (
-        "churn v8 is proposed already (https://github.com/acme/estaleiro/pull/43): merge it, or close it and "
-        "delete ct/churn-v8, before proposing again; nothing was uploaded"
-    )
+    assert _propose(repo, evidence, origin, api, secrets, tmp_path) == {
+        "version": "v8",
+        "branch": "ct/churn-v8",
+        "pending": "https://github.com/acme/estaleiro/pull/43",
+        "reason": "churn v8 is proposed already (https://github.com/acme/estaleiro/pull/43): merge it, or close it "
+        "and delete ct/churn-v8, before proposing again; nothing was uploaded",
+    }
     assert len(state.pulls) == 1 and [m for m, p in state.requests if p.endswith("/pulls")] == ["POST"]
     assert not (tmp_path / "buckets").exists()
     state.pulls[0]["state"] = "closed"  # closed, its branch kept: still nothing new until the branch goes
-    with pytest.raises(EstaleiroError, match=r"\(branch ct/churn-v8 of acme/estaleiro\)"):
-        _propose(repo, evidence, origin, api, secrets, tmp_path)
+    pending = _propose(repo, evidence, origin, api, secrets, tmp_path)["pending"]
+    assert pending == "branch ct/churn-v8 of acme/estaleiro"
 
 
 def test_a_token_github_refuses_fails_the_step_after_the_push_in_one_line(
