@@ -29,6 +29,7 @@ from components.providers.pipeline_template import PipelineTemplate, PipelineTem
 from components.training import TAG, TrainingInputs, dataset_of, pipeline_schedule, trained_datasets
 from estaleiro.config.environment import Environment, Model
 from estaleiro.config.pipelines import QUALITY_PIPELINE
+from estaleiro.quality.parameters import run_parameters as parameters
 
 
 @dataclass(frozen=True)
@@ -108,20 +109,9 @@ class ModelQuality(pulumi.ComponentResource):
 def run_parameters(
     env: Environment, model: Model, deployed: pulumi.Input[Mapping[str, str]]
 ) -> Mapping[str, pulumi.Input[str]]:
-    """A scheduled run's values: the manifest's rule, the stack's tables, and deployed model id -> version."""
-    quality = model.manifest.monitoring.quality
-    assert quality is not None
-    return {
-        "quality": quality.model_dump_json(by_alias=True),
-        "requests": request_table(env, model),
-        "labels": ground_truth_table(env, model),
-        "versions": pulumi.Output.from_input(deployed).apply(versions_parameter),
-        "model": model.name,
-        "stack": env.name,
-        "project": env.config.project,
-        "as_of": "",  # now: the run's time
-        "points_file": "",  # sent to Cloud Monitoring
-    }
+    """A scheduled run's values: the stack's tables, and the endpoint's deployed model id -> version."""
+    versions = pulumi.Output.from_input(deployed).apply(versions_parameter)
+    return parameters(env, model, request_table(env, model), ground_truth_table(env, model), versions)
 
 
 def versions_parameter(deployed: Mapping[str, str]) -> str:

@@ -19,8 +19,8 @@ import pulumi_gcp.colab as colab
 
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from estaleiro.config.environment import Environment, Model
-from estaleiro.naming import global_name, labels
-from estaleiro.training.schedule import scheduled_run
+from estaleiro.naming import global_name
+from estaleiro.training.schedule import job_display_name, job_labels, scheduled_run
 
 TAG = "latest"  # a mutable pointer for people browsing the registry; schedules name versions
 
@@ -107,7 +107,7 @@ def pipeline_schedule(
     config = env.config
     return colab.Schedule(
         resource_name,
-        display_name=global_name(config, env.name, f"{model.name}-{pipeline}"),
+        display_name=global_name(config, env.name, job_display_name(model.name, pipeline)),
         project=config.project,
         location=config.region,
         cron=cron,
@@ -116,10 +116,10 @@ def pipeline_schedule(
         create_pipeline_job_request=colab.ScheduleCreatePipelineJobRequestArgs(
             parent=f"projects/{config.project}/locations/{config.region}",
             pipeline_job=colab.ScheduleCreatePipelineJobRequestPipelineJobArgs(
-                display_name=f"{model.name}-{pipeline}",
+                display_name=job_display_name(model.name, pipeline),
                 template_uri=template_uri,
                 service_account=inputs.runner,
-                labels=labels(config, env.name, model=model.name, pipeline=pipeline),
+                labels=dict(job_labels(env, model.name, pipeline)),
                 encryption_spec=colab.ScheduleCreatePipelineJobRequestPipelineJobEncryptionSpecArgs(
                     kms_key_name=inputs.kms_key
                 ),

@@ -27,6 +27,7 @@ def run(root: Path, env: Environment, model_name: str, log: Path | None, labels:
     from estaleiro.pipelines.catalog import pipeline
     from estaleiro.pipelines.local import RUNS, report_to_stderr, run_local
     from estaleiro.quality.incident import incident
+    from estaleiro.quality.parameters import run_parameters
 
     model = _measured_model(env, model_name)
     quality = model.manifest.monitoring.quality
@@ -49,17 +50,7 @@ def run(root: Path, env: Environment, model_name: str, log: Path | None, labels:
     )
     outcome = run_local(
         pipeline(QUALITY_PIPELINE).build(root, image.target("train")),
-        {
-            "quality": quality.model_dump_json(by_alias=True),
-            "requests": str(requests),
-            "labels": str(truth),
-            "versions": json.dumps(served),
-            "model": model_name,
-            "stack": env.name,
-            "project": env.config.project,
-            "as_of": when.isoformat(),
-            "points_file": str(points),
-        },
+        run_parameters(env, model, str(requests), str(truth), json.dumps(served), when.isoformat(), str(points)),
         folder,
         report_to_stderr,
     )

@@ -32,14 +32,24 @@ class ScheduledRun:
     parameter_values: Mapping[str, str]
 
 
+def job_display_name(model: str, pipeline: str) -> str:
+    """The display name of every run a schedule (or an alert) starts of `pipeline` for `model`."""
+    return f"{model}-{pipeline}"
+
+
+def job_labels(env: Environment, model: str, pipeline: str) -> Mapping[str, str]:
+    """The labels of those runs: what the retraining function's rate limit filters on."""
+    return labels(env.config, env.name, model=model, pipeline=pipeline)
+
+
 def scheduled_run(env: Environment, model: Model) -> ScheduledRun:
     training = model.manifest.training
     assert training is not None  # the caller takes trained models only
     pipeline = env.pipelines[training.pipeline]
     return ScheduledRun(
         pipeline=pipeline,
-        display_name=f"{model.name}-{training.pipeline}",
-        labels=labels(env.config, env.name, model=model.name, pipeline=training.pipeline),
+        display_name=job_display_name(model.name, training.pipeline),
+        labels=job_labels(env, model.name, training.pipeline),
         parameter_values=run_parameters(env, model, pipeline),
     )
 
