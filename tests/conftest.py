@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from estaleiro.cli import main
+from tests.outside_reads import OutsideReads
 
 REPO = Path(__file__).resolve().parent.parent
+OUTSIDE = OutsideReads(Path(__file__).parent.parent)
+sys.addaudithook(OUTSIDE.hook)
 CONTENT = (
     ".gitignore",
     "Pulumi.yaml",
@@ -64,3 +68,10 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         return code, captured.out, captured.err
 
     return run
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test read a file beside the repository (tests/outside_reads.py)."""
+    if OUTSIDE.paths:
+        print(f"\nread outside the repository: {sorted(OUTSIDE.paths)}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,4 @@
-"""TFDV 1.16.1's own numbers (shared/fixtures/drift-tfdv): every feature, both metrics, as promised."""
+"""TFDV 1.16.1's own numbers (tests/drift/goldens, made as its README says): every feature, both metrics."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from estaleiro.datasets import read_table
 from estaleiro.drift import FeatureKind, Metric, compare
 
-REPO = Path(__file__).resolve().parents[2]
-GOLDENS = REPO.parent / "shared" / "fixtures" / "drift-tfdv"
+GOLDENS = Path(__file__).resolve().parent / "goldens"
 CASES = sorted(p.name for p in GOLDENS.glob("case-*"))
 TOLERANCE = {Metric.L_INFINITY: 1e-9, Metric.JENSEN_SHANNON_DIVERGENCE: 0.005}
 
