@@ -218,6 +218,18 @@ def test_a_schedule_whose_answer_was_lost_is_adopted_not_duplicated(
     assert unchanged(monitoring, foreign)
 
 
+def test_a_duplicate_left_by_a_retried_create_is_retired_and_the_recorded_schedule_kept(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
+    """A CreateSchedule retried after DEADLINE_EXCEEDED can make two: same display name, same monitor."""
+    state = provider.create(props({"v6": 6})).outs or {}
+    [recorded] = monitoring.schedules.values()
+    with clients_of(monitoring.address) as clients:
+        clients.schedule_service(REGION).create_schedule(parent=LOCATION, schedule=v1beta1.Schedule(recorded))
+    provider.update("id", state, props({"v6": 6}))
+    assert list(monitoring.schedules) == [recorded.name]
+
+
 def test_a_second_run_makes_no_mutating_call(monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
     first = provider.create(props({"v6": 6}))
     monitoring.calls.clear()
