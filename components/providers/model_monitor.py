@@ -2,9 +2,10 @@
 
 pulumi-gcp has no resource for it, and v2 (`ModelMonitor`, attached to a model version, writing
 `model_monitoring/feature_drift_deviation` to Cloud Monitoring) exists only in `aiplatform_v1beta1`.
-Each served version gets a monitor `<model-display>-<version>` (baseline: the training table its
-card names) and a Schedule of the same display name whose `create_model_monitoring_job_request`
-compares the endpoint's request log with that baseline on the manifest's cron.
+Each served version gets a monitor `<prefix>-<env>-<model>-<version>` (estaleiro.monitoring_ids;
+baseline: the training table its card names) and a Schedule of the same display name whose
+`create_model_monitoring_job_request` compares the endpoint's request log with that baseline on the
+manifest's cron.
 
 Each run starts from what Vertex holds now: missing monitors and schedules are created, changed ones
 updated, and those of versions no longer served (schedule first, then monitor) deleted. A re-run
@@ -24,7 +25,8 @@ state and wanted by no one; it stays, and a later run that serves that version a
 Every scheduled job carries the monitor's objective, output and notification specs: a job's spec
 replaces the monitor's whole (model_monitoring_job.proto:51-56), as Google's SDK knows
 (vertexai/resources/preview/ml_monitoring/model_monitors.py, `ModelMonitor.create_schedule`,
-google-cloud-aiplatform 2.7.0, copies `output_spec` and `notification_spec` from the monitor).
+google-cloud-aiplatform 2.7.0, lines 786-815, copies `output_spec` and `notification_spec` from the
+monitor).
 Each run reads the requests logged since the run before (estaleiro.monitoring_window).
 
 v2 is a preview: v1beta1 has no SLA and may change incompatibly. That touches this provider and
