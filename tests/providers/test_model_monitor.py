@@ -13,7 +13,7 @@ import grpc
 import pulumi
 import pytest
 from croniter import croniter
-from google.api_core.exceptions import GoogleAPIError, PermissionDenied
+from google.api_core.exceptions import FailedPrecondition, GoogleAPIError, PermissionDenied
 from google.cloud import aiplatform_v1beta1 as v1beta1
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -228,6 +228,21 @@ def test_a_duplicate_left_by_a_retried_create_is_retired_and_the_recorded_schedu
         clients.schedule_service(REGION).create_schedule(parent=LOCATION, schedule=v1beta1.Schedule(recorded))
     provider.update("id", state, props({"v6": 6}))
     assert list(monitoring.schedules) == [recorded.name]
+
+
+def test_a_schedule_someone_else_attached_to_our_monitor_is_not_deleted_with_it(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
+    """Retiring the monitor fails, naming the schedule's hold on it, instead of forcing it away."""
+    state = provider.create(props({"v6": 6})).outs or {}
+    [ours] = monitoring.schedules.values()
+    theirs = v1beta1.Schedule(ours)
+    theirs.display_name = "daily drift report"
+    with clients_of(monitoring.address) as clients:
+        theirs = clients.schedule_service(REGION).create_schedule(parent=LOCATION, schedule=theirs)
+    with pytest.raises(FailedPrecondition, match="has schedules"):
+        provider.update("id", state, props({"v7": 7}))
+    assert theirs.name in monitoring.schedules and ours.name not in monitoring.schedules
 
 
 def test_a_second_run_makes_no_mutating_call(monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
