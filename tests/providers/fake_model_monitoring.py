@@ -1,8 +1,11 @@
 """An in-process Vertex AI Model Monitoring v2: the real v1beta1 `ModelMonitoringService` and `ScheduleService`.
 
 Each rule below follows Google's v1beta1 reference, cited where it is enforced
-(https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1beta1, "REF" below).
-State (monitors, schedules, operations) lives in memory; faults are injected per method.
+(https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1beta1, "REF" below), or
+the `.proto` file and line of googleapis (google/cloud/aiplatform/v1beta1/, commit
+f8291d2b89f0017ab078a4c7378069bae5686f6f). State (monitors, schedules, operations) lives in memory;
+faults are injected per method. Like Vertex, one list of schedules per location holds pipeline and
+monitoring schedules alike.
 """
 
 from __future__ import annotations
@@ -18,8 +21,16 @@ from google.protobuf import empty_pb2
 from tests.providers.grpc_fake import OPERATION, GrpcFake, Method, Rejected
 
 REF = "https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1beta1"
-# REF#createmodelmonitorrequest: model_monitor_id "valid characters are /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/".
+# model_monitoring_service.proto:188-193 (CreateModelMonitorRequest.model_monitor_id): "The maximum length
+# is 63 characters, and valid characters are `/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/`".
 MONITOR_ID = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+# model_monitoring_spec.proto:224-239 (ModelMonitoringInput.TimeOffset): offset and window "Currently we
+# support the following format: 'w|W': Week, 'd|D': Day, 'h|H': Hour E.g. '1h' stands for 1 hour".
+TIME_AMOUNT = re.compile(r"[0-9]+[wWdDhH]")
+# schedule.proto:105-107 (Schedule.display_name) and model_monitoring_job.proto:47-48
+# (ModelMonitoringJob.display_name): "can be up to 128 characters long".
+MAX_DISPLAY_NAME = 128
+LOCATION = re.compile(r"projects/[^/]+/locations/[^/]+")
 # REF#modelmonitoringschema.fieldschema: "Supported data types are: float integer boolean string categorical".
 DATA_TYPES = frozenset({"float", "integer", "boolean", "string", "categorical"})
 # REF#modelmonitoringobjectivespec.datadriftspec: the supported metric types per kind of feature.
@@ -99,10 +110,30 @@ class FakeModelMonitoring(GrpcFake):
         return PROJECT.sub(f"projects/{self.number}/", name)
 
     def schedules_of(self, monitor: str) -> list[v1beta1.Schedule]:
+        """The monitoring schedules whose runs create jobs of `monitor`."""
         target = self.canonical(monitor)
         return [
-            s for s in self.schedules.values() if self.canonical(s.create_model_monitoring_job_request.parent) == target
+            s
+            for s in self.schedules.values()
+            if "create_model_monitoring_job_request" in s
+            and self.canonical(s.create_model_monitoring_job_request.parent) == target
         ]
+
+    def scheduled_job_spec(self, schedule: v1beta1.Schedule) -> v1beta1.ModelMonitoringSpec:
+        """The spec a run of `schedule` works with. model_monitoring_job.proto:51-56: "If left blank, the default
+        monitoring specifications from the top-level resource 'ModelMonitor' will be applied. If provided, we
+        will use the specification defined here rather than the default one": the job's spec replaces the
+        monitor's whole, it is not merged with it."""
+        request = schedule.create_model_monitoring_job_request
+        if "model_monitoring_spec" in request.model_monitoring_job:
+            return request.model_monitoring_job.model_monitoring_spec
+        monitor = self._find(self.monitors, request.parent)
+        objective = v1beta1.ModelMonitoringObjectiveSpec(
+            tabular_objective=monitor.tabular_objective, baseline_dataset=monitor.training_dataset
+        )
+        return v1beta1.ModelMonitoringSpec(
+            objective_spec=objective, notification_spec=monitor.notification_spec, output_spec=monitor.output_spec
+        )
 
     # -- model monitors ------------------------------------------------------------------------
     def _check_monitor(self, monitor: v1beta1.ModelMonitor) -> None:
@@ -194,16 +225,36 @@ class FakeModelMonitoring(GrpcFake):
         # REF#schedule: display_name and max_concurrent_run_count are required; cron is a cron schedule.
         if not schedule.display_name:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "display_name is required")
+        if len(schedule.display_name) > MAX_DISPLAY_NAME:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"display_name is over {MAX_DISPLAY_NAME} characters")
         if schedule.max_concurrent_run_count < 1:
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "max_concurrent_run_count is required")
         if not croniter.is_valid(schedule.cron):
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"cron {schedule.cron!r} is not a cron schedule")
-        # REF#createmodelmonitoringjobrequest: parent is "projects/{project}/locations/{location}/modelMonitors/{m}".
-        request = schedule.create_model_monitoring_job_request
+        if "create_pipeline_job_request" in schedule:
+            # schedule.proto:86-89: "CreatePipelineJobRequest.parent field is required (format:
+            # projects/{project}/locations/{location})".
+            if not LOCATION.fullmatch(schedule.create_pipeline_job_request.parent):
+                raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "create_pipeline_job_request.parent is required")
+            return
+        # schedule.proto:82-85: "Required. The API request template to launch the scheduled runs" (a oneof;
+        # this fake runs pipeline and monitoring requests, not notebook executions).
         if "create_model_monitoring_job_request" not in schedule:
-            raise Rejected(
-                grpc.StatusCode.INVALID_ARGUMENT, "a monitoring schedule needs create_model_monitoring_job_request"
-            )
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "a schedule needs a request template to launch its runs")
+        request = schedule.create_model_monitoring_job_request
+        # schedule.proto:84: "User-specified ID is not supported in the request template."
+        if request.model_monitoring_job_id:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "model_monitoring_job_id is not supported in a schedule")
+        if len(request.model_monitoring_job.display_name) > MAX_DISPLAY_NAME:
+            raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"job display_name is over {MAX_DISPLAY_NAME} characters")
+        objective = request.model_monitoring_job.model_monitoring_spec.objective_spec
+        for dataset in (objective.baseline_dataset, objective.target_dataset):
+            for amount in (dataset.time_offset.offset, dataset.time_offset.window):
+                if amount and not TIME_AMOUNT.fullmatch(amount):
+                    raise Rejected(
+                        grpc.StatusCode.INVALID_ARGUMENT, f"time offset {amount!r}: use a number and w, d or h"
+                    )
+        # model_monitoring_service.proto:295-303: parent is the ModelMonitor the jobs are created under.
         self._find(self.monitors, request.parent)
 
     def _create_schedule(self, request: v1beta1.CreateScheduleRequest) -> v1beta1.Schedule:
@@ -230,8 +281,8 @@ class FakeModelMonitoring(GrpcFake):
             if not value and getattr(current, path):
                 raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, f"{path} cannot be unset")
             setattr(updated, path, value)
-        # REF#updateschedulerequest: "The scheduled request type cannot be changed."
-        if "create_model_monitoring_job_request" not in updated:
+        # schedule_service.proto:301: "The scheduled request type cannot be changed."
+        if v1beta1.Schedule.pb(current).WhichOneof("request") != v1beta1.Schedule.pb(updated).WhichOneof("request"):
             raise Rejected(grpc.StatusCode.INVALID_ARGUMENT, "the scheduled request type cannot be changed")
         self._check_schedule(updated)
         self.schedules[current.name] = updated

@@ -114,6 +114,7 @@ def test_a_failed_operation_creates_nothing(monitoring: FakeModelMonitoring, cli
     ("body", "message"),
     [
         (schedule("MONITOR", name=""), "display_name is required"),
+        (schedule("MONITOR", name="s" * 129), "display_name is over 128 characters"),
         (schedule("MONITOR", runs=0), "max_concurrent_run_count is required"),
         (schedule("MONITOR", cron="every hour"), "is not a cron schedule"),
         (schedule(f"{LOCATION}/modelMonitors/missing"), "not found"),
@@ -128,10 +129,104 @@ def test_schedules_are_checked_as_documented(clients: VertexClients, body: v1bet
         clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body)
 
 
-def test_a_schedule_needs_the_monitoring_request(clients: VertexClients) -> None:
+def test_a_schedule_needs_a_request_template(clients: VertexClients) -> None:
     body = v1beta1.Schedule(display_name="s", cron="0 * * * *", max_concurrent_run_count=1)
-    with pytest.raises(InvalidArgument, match="create_model_monitoring_job_request"):
+    with pytest.raises(InvalidArgument, match="needs a request template"):
         clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body)
+
+
+def pipeline_schedule(name: str, parent: str = LOCATION) -> v1beta1.Schedule:
+    return v1beta1.Schedule(
+        display_name=name,
+        cron="0 4 * * 1",
+        max_concurrent_run_count=1,
+        create_pipeline_job_request=v1beta1.CreatePipelineJobRequest(
+            parent=parent, pipeline_job=v1beta1.PipelineJob(display_name=name)
+        ),
+    )
+
+
+def test_pipeline_and_monitoring_schedules_share_one_list(
+    monitoring: FakeModelMonitoring, clients: VertexClients
+) -> None:
+    service = clients.schedule_service("us-central1")
+    name = create(clients, monitor()).name
+    service.create_schedule(parent=LOCATION, schedule=pipeline_schedule("churn-continuous-training"))
+    service.create_schedule(parent=LOCATION, schedule=schedule(name, name="churn-v7"))
+    listed = {s.display_name for s in service.list_schedules(parent=LOCATION)}
+    assert listed == {"churn-continuous-training", "churn-v7"}
+    assert [s.display_name for s in monitoring.schedules_of(name)] == ["churn-v7"]
+
+
+def test_a_pipeline_schedule_names_its_location(clients: VertexClients) -> None:
+    with pytest.raises(InvalidArgument, match=r"create_pipeline_job_request\.parent is required"):
+        clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=pipeline_schedule("p", ""))
+
+
+def test_the_scheduled_request_type_cannot_change(clients: VertexClients) -> None:
+    service = clients.schedule_service("us-central1")
+    created = service.create_schedule(parent=LOCATION, schedule=pipeline_schedule("p"))
+    changed = schedule(create(clients, monitor()).name)
+    changed.name = created.name
+    mask = FieldMask(paths=["create_model_monitoring_job_request"])
+    with pytest.raises(InvalidArgument, match="request type cannot be changed"):
+        service.update_schedule(schedule=changed, update_mask=mask)
+
+
+def test_a_schedule_template_takes_no_job_id(clients: VertexClients) -> None:
+    body = schedule(create(clients, monitor()).name)
+    body.create_model_monitoring_job_request.model_monitoring_job_id = "run-1"
+    with pytest.raises(InvalidArgument, match="model_monitoring_job_id is not supported"):
+        clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body)
+
+
+def test_a_job_display_name_is_at_most_128_characters(clients: VertexClients) -> None:
+    body = schedule(create(clients, monitor()).name)
+    body.create_model_monitoring_job_request.model_monitoring_job.display_name = "j" * 129
+    with pytest.raises(InvalidArgument, match="job display_name is over 128"):
+        clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body)
+
+
+def windowed(parent: str, window: str = "", offset: str = "") -> v1beta1.Schedule:
+    body = schedule(parent)
+    target = v1beta1.ModelMonitoringInput(
+        time_offset=v1beta1.ModelMonitoringInput.TimeOffset(offset=offset, window=window)
+    )
+    spec = v1beta1.ModelMonitoringSpec(objective_spec=v1beta1.ModelMonitoringObjectiveSpec(target_dataset=target))
+    body.create_model_monitoring_job_request.model_monitoring_job.model_monitoring_spec = spec
+    return body
+
+
+@pytest.mark.parametrize(("window", "offset"), [("1h", ""), ("2d", "1h"), ("1W", "3D"), ("168H", "")])
+def test_time_offsets_in_weeks_days_or_hours_are_accepted(clients: VertexClients, window: str, offset: str) -> None:
+    body = windowed(create(clients, monitor()).name, window, offset)
+    assert clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body).name
+
+
+@pytest.mark.parametrize(("window", "offset"), [("30m", ""), ("1 hour", ""), ("h", ""), ("1h", "90s")])
+def test_other_time_offsets_are_refused(clients: VertexClients, window: str, offset: str) -> None:
+    body = windowed(create(clients, monitor()).name, window, offset)
+    with pytest.raises(InvalidArgument, match="time offset"):
+        clients.schedule_service("us-central1").create_schedule(parent=LOCATION, schedule=body)
+
+
+def test_a_job_spec_replaces_the_monitors_spec_whole(monitoring: FakeModelMonitoring, clients: VertexClients) -> None:
+    body = monitor()
+    body.output_spec.gcs_base_directory.output_uri_prefix = "gs://cmek-bucket/out"
+    body.notification_spec.enable_cloud_logging = True
+    name = create(clients, body).name
+    service = clients.schedule_service("us-central1")
+    bare = service.create_schedule(parent=LOCATION, schedule=schedule(name))
+    assert (
+        monitoring.scheduled_job_spec(bare).output_spec.gcs_base_directory.output_uri_prefix == "gs://cmek-bucket/out"
+    )
+    with_spec = service.create_schedule(parent=LOCATION, schedule=windowed(name, "1h"))
+    spec = monitoring.scheduled_job_spec(with_spec)
+    assert "output_spec" not in spec and not spec.notification_spec.enable_cloud_logging
+
+
+def test_the_longest_documented_monitor_id_is_accepted(clients: VertexClients) -> None:
+    assert create(clients, monitor(), "a" * 63).name.endswith("/" + "a" * 63)
 
 
 def test_an_update_cannot_unset_a_field(clients: VertexClients) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dill
 import grpc
+import pulumi
 import pytest
-from google.api_core.exceptions import GoogleAPIError, PermissionDenied
+from croniter import croniter
+from google.api_core.exceptions import FailedPrecondition, GoogleAPIError, PermissionDenied
+from google.cloud import aiplatform_v1beta1 as v1beta1
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.model_monitor import (
@@ -17,12 +22,13 @@ from components.providers.model_monitor import (
     ModelMonitorsArgs,
     ModelMonitorsProvider,
     MonitoredVersion,
-    monitor_id,
 )
+from components.providers.vertex_clients import VertexClients
 from tests.providers.conftest import ENDPOINT, LOCATION, PROJECT, REGION, as_pulumi_sends, clients_of
 from tests.providers.fake_model_monitoring import FakeModelMonitoring
 
 PREFIX = "acme-ml-dev-churn"
+NUMBERED = f"projects/412345678901/locations/{REGION}"
 MODEL = f"{LOCATION}/models/{PREFIX}"
 FEATURES = {"tenure_months": "numerical", "plan": "categorical"}
 
@@ -94,6 +100,151 @@ def schedule_id(monitoring: FakeModelMonitoring, version: str) -> str:
     return schedule.name.rsplit("/", 1)[-1]
 
 
+def test_scheduled_jobs_keep_the_monitors_output_and_notification_specs(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
+    """A job's spec replaces the monitor's (model_monitoring_job.proto:51-56): without its own output and
+    notification specs, each run would drop the CMEK output directory and the Cloud Logging of anomalies."""
+    provider.create(props({"v6": 6}))
+    [monitor] = monitoring.monitors.values()
+    [schedule] = monitoring.schedules_of(monitor.name)
+    used = monitoring.scheduled_job_spec(schedule)
+    assert used.output_spec == monitor.output_spec
+    assert used.output_spec.gcs_base_directory.output_uri_prefix.endswith(f"/model-monitoring/{PREFIX}-v6")
+    assert used.notification_spec == monitor.notification_spec and used.notification_spec.enable_cloud_logging
+
+
+@pytest.mark.parametrize("cron", ["0 * * * *", "0 */6 * * *", "30 2 * * *", "0 4 * * 1"])
+def test_each_run_reads_the_requests_logged_since_the_run_before(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, cron: str
+) -> None:
+    """The window is the interval between two runs of the cron (no offset: it ends at the scheduled time)."""
+    provider.create(props({"v6": 6}, cron=cron))
+    [schedule] = monitoring.schedules.values()
+    offset = monitoring.scheduled_job_spec(schedule).objective_spec.target_dataset.time_offset
+    runs = croniter(cron, datetime(2025, 3, 3, tzinfo=UTC))
+    first = runs.get_next(datetime)
+    interval = runs.get_next(datetime) - first
+    amount, unit = int(offset.window[:-1]), offset.window[-1]
+    assert timedelta(hours=amount * {"h": 1, "d": 24, "w": 168}[unit]) == interval
+    assert offset.offset == ""
+
+
+def foreign_resources(clients: VertexClients) -> None:
+    """What the region holds besides this model's monitors: the model's own pipeline schedules (whose names
+    start like its monitors'), the monitor and schedule of a model named churn-eu, a monitor made by hand,
+    and a hand-made schedule named like one of ours but running that hand-made monitor."""
+    monitoring, scheduling = clients.model_monitoring_service(REGION), clients.schedule_service(REGION)
+    for role in ("continuous-training", "model-quality"):
+        pipeline = v1beta1.CreatePipelineJobRequest(
+            parent=LOCATION, pipeline_job=v1beta1.PipelineJob(display_name=f"{PREFIX}-{role}")
+        )
+        scheduling.create_schedule(
+            parent=LOCATION,
+            schedule=v1beta1.Schedule(
+                display_name=f"{PREFIX}-{role}",
+                cron="0 4 * * 1",
+                max_concurrent_run_count=1,
+                create_pipeline_job_request=pipeline,
+            ),
+        )
+    for monitor_id_, display in ((f"{PREFIX}-eu-v6", f"{PREFIX}-eu-v6"), (f"{PREFIX}-adhoc", f"{PREFIX}-v6")):
+        body = v1beta1.ModelMonitor(
+            display_name=monitor_id_,
+            model_monitoring_target=v1beta1.ModelMonitor.ModelMonitoringTarget(
+                vertex_model=v1beta1.ModelMonitor.ModelMonitoringTarget.VertexModelSource(model=f"{MODEL}-eu")
+            ),
+        )
+        request = v1beta1.CreateModelMonitorRequest(parent=LOCATION, model_monitor=body, model_monitor_id=monitor_id_)
+        created = clients.wait(monitoring.create_model_monitor(request=request))
+        job = v1beta1.CreateModelMonitoringJobRequest(parent=created.name)
+        scheduling.create_schedule(
+            parent=LOCATION,
+            schedule=v1beta1.Schedule(
+                display_name=display,
+                cron="0 * * * *",
+                max_concurrent_run_count=1,
+                create_model_monitoring_job_request=job,
+            ),
+        )
+
+
+@pytest.fixture
+def foreign(monitoring: FakeModelMonitoring) -> dict[str, Any]:
+    """The foreign resources, by name, as they were made."""
+    with clients_of(monitoring.address) as clients:
+        foreign_resources(clients)
+    return {**monitoring.monitors, **monitoring.schedules}
+
+
+def unchanged(monitoring: FakeModelMonitoring, foreign: dict[str, Any]) -> bool:
+    return all({**monitoring.monitors, **monitoring.schedules}.get(name) == made for name, made in foreign.items())
+
+
+def test_foreign_resources_survive_create_update_and_delete(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, foreign: dict[str, Any]
+) -> None:
+    created = provider.create(props({"v6": 6, "v5": 5}))
+    assert unchanged(monitoring, foreign), "create"
+    updated = provider.update("id", created.outs or {}, props({"v6": 6, "v7": 7}, cron="30 2 * * *", plan=0.1))
+    assert unchanged(monitoring, foreign), "update"
+    assert set(monitored(monitoring)) >= {f"{PREFIX}-v6", f"{PREFIX}-v7"} and f"{PREFIX}-v5" not in monitored(
+        monitoring
+    )
+    provider.delete("id", updated.outs or {})
+    assert unchanged(monitoring, foreign), "delete"
+    assert set(monitoring.monitors) | set(monitoring.schedules) == set(foreign)
+
+
+def test_state_records_the_exact_names_of_what_it_created(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, foreign: dict[str, Any]
+) -> None:
+    outs = provider.create(props({"v6": 6})).outs or {}
+    ours = (set(monitoring.monitors) | set(monitoring.schedules)) - set(foreign)
+    recorded = {*outs["monitors"].values(), *(f"{NUMBERED}/schedules/{i}" for i in outs["schedule_ids"].values())}
+    assert recorded == ours
+
+
+def test_a_schedule_whose_answer_was_lost_is_adopted_not_duplicated(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, foreign: dict[str, Any]
+) -> None:
+    before = provider.create(props({"v6": 6}))
+    monitoring.crash_after("CreateSchedule")
+    with pytest.raises(GoogleAPIError):
+        provider.update("id", before.outs or {}, props({"v6": 6, "v7": 7}))
+    after = provider.update("id", before.outs or {}, props({"v6": 6, "v7": 7}))
+    assert len(monitoring.schedules_of(f"{LOCATION}/modelMonitors/{PREFIX}-v7")) == 1
+    assert (after.outs or {})["schedule_ids"]["v7"] == schedule_id(monitoring, "v7")
+    assert unchanged(monitoring, foreign)
+
+
+def test_a_duplicate_left_by_a_retried_create_is_retired_and_the_recorded_schedule_kept(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
+    """A CreateSchedule retried after DEADLINE_EXCEEDED can make two: same display name, same monitor."""
+    state = provider.create(props({"v6": 6})).outs or {}
+    [recorded] = monitoring.schedules.values()
+    with clients_of(monitoring.address) as clients:
+        clients.schedule_service(REGION).create_schedule(parent=LOCATION, schedule=v1beta1.Schedule(recorded))
+    provider.update("id", state, props({"v6": 6}))
+    assert list(monitoring.schedules) == [recorded.name]
+
+
+def test_a_schedule_someone_else_attached_to_our_monitor_is_not_deleted_with_it(
+    monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
+) -> None:
+    """Retiring the monitor fails, naming the schedule's hold on it, instead of forcing it away."""
+    state = provider.create(props({"v6": 6})).outs or {}
+    [ours] = monitoring.schedules.values()
+    theirs = v1beta1.Schedule(ours)
+    theirs.display_name = "daily drift report"
+    with clients_of(monitoring.address) as clients:
+        theirs = clients.schedule_service(REGION).create_schedule(parent=LOCATION, schedule=theirs)
+    with pytest.raises(FailedPrecondition, match="has schedules"):
+        provider.update("id", state, props({"v7": 7}))
+    assert theirs.name in monitoring.schedules and ours.name not in monitoring.schedules
+
+
 def test_a_second_run_makes_no_mutating_call(monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider) -> None:
     first = provider.create(props({"v6": 6}))
     monitoring.calls.clear()
@@ -106,9 +257,9 @@ def test_a_second_run_makes_no_mutating_call(monitoring: FakeModelMonitoring, pr
 def test_a_retired_version_loses_its_schedule_then_its_monitor(
     monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
-    provider.create(props({"v6": 6, "v7": 7}))
+    created = provider.create(props({"v6": 6, "v7": 7}))
     monitoring.calls.clear()
-    provider.update("id", {}, props({"v7": 7}))
+    provider.update("id", created.outs or {}, props({"v7": 7}))
     assert monitored(monitoring) == {f"{PREFIX}-v7": "0 * * * *"}
     assert monitoring.mutating_calls() == ["DeleteSchedule", "DeleteModelMonitor"]
 
@@ -116,9 +267,9 @@ def test_a_retired_version_loses_its_schedule_then_its_monitor(
 def test_changed_thresholds_and_cron_update_in_place(
     monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider
 ) -> None:
-    provider.create(props({"v6": 6}))
+    created = provider.create(props({"v6": 6}))
     monitoring.calls.clear()
-    provider.update("id", {}, props({"v6": 6}, cron="30 2 * * *", plan=0.1))
+    provider.update("id", created.outs or {}, props({"v6": 6}, cron="30 2 * * *", plan=0.1))
     assert monitoring.mutating_calls() == ["UpdateModelMonitor", "UpdateSchedule"]
     [monitor] = monitoring.monitors.values()
     assert dict(monitor.tabular_objective.feature_drift_spec.feature_alert_conditions)[
@@ -132,8 +283,8 @@ def test_monitors_of_other_models_are_left_alone(
 ) -> None:
     other = {**props({"v1": 1}), "prefix": "acme-ml-dev-fraud"}
     provider.create(other)
-    provider.create(props({"v6": 6}))
-    provider.delete("id", props({"v6": 6}))
+    created = provider.create(props({"v6": 6}))
+    provider.delete("id", created.outs or {})
     assert monitored(monitoring) == {"acme-ml-dev-fraud-v1": "0 * * * *"}
 
 
@@ -170,18 +321,18 @@ def test_rerun_after_a_failure_at_any_step_converges(
     monitoring: FakeModelMonitoring, provider: ModelMonitorsProvider, method: str, how: str
 ) -> None:
     """From v5 and v6 to v6 (new cron and threshold) and v7; whatever step fails, the next run finishes the job."""
-    provider.create(props({"v6": 6, "v5": 5}))
-    wanted = props({"v6": 6, "v7": 7}, cron="15 * * * *", plan=0.1)
+    state = provider.create(props({"v6": 6, "v5": 5})).outs or {}
+    wanted = props({"v6": 6, "v7": 7}, cron="0 */2 * * *", plan=0.1)
     if how == "operation":
         monitoring.fail_operation(method)
     else:
         monitoring.fail(method, grpc.StatusCode.INTERNAL)
     with pytest.raises(GoogleAPIError):
-        provider.update("id", {}, wanted)
-    provider.update("id", {}, wanted)
-    assert monitored(monitoring) == {f"{PREFIX}-v6": "15 * * * *", f"{PREFIX}-v7": "15 * * * *"}
+        provider.update("id", state, wanted)
+    state = provider.update("id", state, wanted).outs or {}
+    assert monitored(monitoring) == {f"{PREFIX}-v6": "0 */2 * * *", f"{PREFIX}-v7": "0 */2 * * *"}
     monitoring.calls.clear()
-    provider.update("id", {}, wanted)
+    provider.update("id", state, wanted)
     assert monitoring.mutating_calls() == []
 
 
@@ -215,11 +366,26 @@ def test_diff_replaces_only_on_identity() -> None:
     assert moved.replaces == ["region"]
 
 
-def test_long_prefixes_still_make_valid_unique_ids() -> None:
-    long = "a" * 60
-    assert monitor_id("acme-ml-dev-churn", "v7") == "acme-ml-dev-churn-v7"
-    ids = {monitor_id(long, "v7"), monitor_id(long + "b", "v7")}
-    assert len(ids) == 2 and all(len(i) <= 63 and i.endswith("-v7") for i in ids)
+class Accepting(pulumi.runtime.Mocks):
+    """Pulumi's mock engine, taking every resource as declared."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+
+def test_a_model_name_the_stack_accepts_makes_monitors_it_registers() -> None:
+    """A 63-character prefix (the longest Vertex model id the stack allows) still has valid monitor ids."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    pulumi.runtime.set_mocks(Accepting(), preview=False)
+
+    @pulumi.runtime.test
+    def register() -> pulumi.Output[Any]:
+        return ModelMonitors("dev-churn-monitors", args(prefix="a" * 63)).urn.apply(lambda urn: urn)
+
+    register()
 
 
 def args(**changes: Any) -> ModelMonitorsArgs:
@@ -242,9 +408,10 @@ def args(**changes: Any) -> ModelMonitorsArgs:
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (args(prefix="Churn"), "does not make a Vertex id"),
+        (args(prefix="Churn"), "which Vertex refuses"),
         (args(thresholds={"plan": 0.2}), "disagree on tenure_months"),
         (args(features={"plan": "text"}, thresholds={"plan": 0.2}), "feature types"),
+        (args(cron="0 9 * * 1-5"), "not evenly spaced"),
     ],
 )
 def test_bad_arguments_fail_at_registration(bad: ModelMonitorsArgs, message: str) -> None:
