@@ -97,36 +97,90 @@ class Pattern(Check):
 
 @dataclass(frozen=True)
 class Range(Check):
-    """A number within [low, high] (either bound may be open)."""
+    """A number within [low, high] (either bound may be open; `above`: strictly greater than `low`)."""
 
     low: float | None = None
     high: float | None = None
+    above: bool = False
 
     def judge(self, value: Any, siblings: Mapping[str, Any]) -> str | None:
         try:
             number = float(value)
         except (TypeError, ValueError):
             return f"{value!r} is not a number"
-        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
-            return f"{value!r} is outside [{self.low if self.low is not None else ''}, {self.high if self.high is not None else ''}]"
+        too_low = self.low is not None and (number <= self.low if self.above else number < self.low)
+        if too_low or (self.high is not None and number > self.high):
+            opening = "(" if self.above else "["
+            low = "" if self.low is None else f"{self.low:g}"
+            high = "" if self.high is None else f"{self.high:g}"
+            return f"{value!r} is outside {opening}{low}, {high}]"
         return None
 
 
 @dataclass(frozen=True)
-class MinDuration(Check):
-    """A Duration of at least `minimum` seconds; with `when`, only if that sibling field is set."""
+class Duration(Check):
+    """A Duration within [low, high] seconds, a whole multiple of `multiple_of` seconds if given."""
 
-    minimum: float
-    when: str | None = None
+    low: float | None = None
+    high: float | None = None
+    multiple_of: float | None = None
 
     def judge(self, value: Any, siblings: Mapping[str, Any]) -> str | None:
-        if self.when is not None and siblings.get(self.when) in (None, "", f"{self.when.upper()}_UNSPECIFIED"):
-            return None
         length = seconds(value)
         if length is None:
             return f"{value!r} is not a duration"
-        condition = f" when {self.when} is set" if self.when else ""
-        return None if length >= self.minimum else f"{value} is shorter than {self.minimum:g}s{condition}"
+        if self.low is not None and length < self.low:
+            return f"{value} is shorter than {self.low:g}s"
+        if self.high is not None and length > self.high:
+            return f"{value} is longer than {self.high:g}s"
+        if self.multiple_of and length % self.multiple_of:
+            return f"{value} is not a multiple of {self.multiple_of:g}s"
+        return None
+
+
+def is_set(value: Any) -> bool:
+    """Whether a field is set as the API reads it: not empty, zero, false or an enum's *_UNSPECIFIED."""
+    if value is None or value is False or value == "" or value == 0:
+        return False
+    return not (isinstance(value, str) and value.endswith("_UNSPECIFIED"))
+
+
+@dataclass(frozen=True)
+class RequiredWith(Check):
+    """When this field is set (to anything but `unless`), the sibling `field` must be set, not to
+    one of `not_in`, and, for a Duration, to at least `min_seconds`."""
+
+    field: str
+    not_in: tuple[str, ...] = ()
+    min_seconds: float | None = None
+    unless: tuple[str, ...] = ()
+
+    def judge(self, value: Any, siblings: Mapping[str, Any]) -> str | None:
+        if not is_set(value) or value in self.unless:
+            return None
+        other = siblings.get(self.field)
+        if not is_set(other):
+            return f"{value!r} needs {self.field} to be set"
+        if other in self.not_in:
+            return f"{value!r} needs {self.field} other than {other!r}"
+        length = seconds(other)
+        if self.min_seconds is not None and (length is None or length < self.min_seconds):
+            return f"{value!r} needs {self.field} of at least {self.min_seconds:g}s, not {other!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class SumsTo(Check):
+    """A map of numbers whose values add up to `total` (an empty map passes: it leaves things as they are)."""
+
+    total: float
+    whole = True
+
+    def judge(self, value: Any, siblings: Mapping[str, Any]) -> str | None:
+        if not isinstance(value, Mapping):
+            return f"{value!r} is not a map"
+        added = sum(float(v) for v in value.values())
+        return None if not value or added == self.total else f"values add up to {added:g}, not {self.total:g}"
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,17 @@ from estaleiro.config.data_file import read_document
 from estaleiro.contracts.checks import (
     AllOf,
     Check,
+    Duration,
     Labels,
     MaxItems,
     MaxLength,
-    MinDuration,
     NotCheckedHere,
     OneOf,
     Pattern,
     Range,
+    RequiredWith,
     StatedRuleNone,
+    SumsTo,
     Unset,
 )
 from estaleiro.errors import InvalidInput, Problem
@@ -68,8 +70,12 @@ def _check(spec: Any, where: str) -> Check:
         "max_length": lambda a: MaxLength(int(a)),
         "max_items": lambda a: MaxItems(int(a)),
         "pattern": lambda a: Pattern(str(a)),
-        "range": lambda a: Range(a.get("low"), a.get("high")),
-        "min_duration": lambda a: MinDuration(float(a["seconds"]), a.get("when")),
+        "range": lambda a: Range(a.get("low"), a.get("high"), bool(a.get("above", False))),
+        "duration": lambda a: Duration(a.get("low"), a.get("high"), a.get("multiple_of")),
+        "required_with": lambda a: RequiredWith(
+            a["field"], tuple(a.get("not_in", ())), a.get("min_seconds"), tuple(a.get("unless", ()))
+        ),
+        "sums_to": lambda a: SumsTo(float(a)),
         "labels": lambda a: Labels(a.get("keys"), a.get("values"), a.get("limit")),
         "not_checked_here": lambda a: NotCheckedHere(str(a)),
     }

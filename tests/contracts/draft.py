@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from tests.contracts.protos import definitions, draft_quote
+from tests.contracts.protos import comment_from, definitions, draft_quote
 
 
 def draft(paths: list[str]) -> str:
@@ -24,3 +24,11 @@ def draft(paths: list[str]) -> str:
 
 if __name__ == "__main__":
     print(draft(sys.argv[1:]), end="")
+
+
+def quote_at(file: str, line: int, begins: str, sentences: int = 1) -> str:
+    """The comment's words from `begins` (found on `line`) through `sentences` sentences."""
+    first, joined, _ = comment_from(file, line)
+    start = joined.index(begins, 0, len(first))
+    ends = [i + 1 for i in range(start, len(joined)) if joined[i] == "." and (i + 1 == len(joined) or joined[i + 1] == " ")]
+    return joined[start : ends[sentences - 1] if len(ends) >= sentences else len(joined)]

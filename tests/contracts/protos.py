@@ -135,8 +135,8 @@ def source_lines(file: str) -> tuple[str, ...]:
 
 
 def comment_from(file: str, line: int) -> tuple[str, str, int]:
-    """The `//` comment block read from `line` down: (its first line's words, all its words joined
-    by single spaces, the line after the block). Blank comment lines are skipped."""
+    """The `//` comment block read from `line` down: (the words on `line` itself, all the block's words
+    joined by single spaces, the line after the block). Blank comment lines add no words."""
     lines = source_lines(file)
     words: list[str] = []
     number = line
@@ -145,7 +145,8 @@ def comment_from(file: str, line: int) -> tuple[str, str, int]:
         if text:
             words.append(text)
         number += 1
-    return (words[0] if words else "", " ".join(words), number)
+    cited = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return (cited[2:].strip() if cited.startswith("//") else "", " ".join(words), number)
 
 
 RULE_WORDS = (

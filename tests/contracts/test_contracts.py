@@ -13,11 +13,12 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from estaleiro.contracts import contracts
+from estaleiro.contracts import Contract, contracts
 from tests.contracts import recorded
 from tests.contracts.protos import comment_from, definitions
 from tests.contracts.sent import RESOURCES, Sent, from_plan
@@ -32,9 +33,14 @@ KNOWN_VIOLATIONS = {
         'issue 16: the saturation condition uses COMPARISON_GE; alert.proto: "Only `COMPARISON_LT` and '
         '`COMPARISON_GT` are supported currently."'
     ),
-    "google.monitoring.v3.AlertPolicy.conditions.condition_threshold.duration": (
+    "google.monitoring.v3.AlertPolicy.conditions.condition_threshold.evaluation_missing_data": (
         'issue 16: drift and decline conditions set evaluation_missing_data with duration "0s"; alert.proto: '
         '"the value of the `duration` field must be greater than or equal to 60 seconds"'
+    ),
+    "google.monitoring.dashboard.v1.Dashboard.mosaic_layout.columns": (
+        "found by this contract, not in issue 16's list: the dashboards use a 48-column mosaic; layouts.proto: "
+        '"The number of columns must be between 1 and 12, inclusive." (to be fixed in the dashboard '
+        "layout, or confirmed otherwise on the first real apply)"
     ),
     "google.monitoring.dashboard.v1.Dashboard.mosaic_layout.tiles.widget.xy_chart.thresholds.direction": (
         'issue 16: the dashboards set direction on XyChart thresholds; metrics.proto: "Direction is not allowed in a XyChart."'
@@ -97,9 +103,9 @@ def test_every_contract_names_a_field_of_the_vendored_definitions() -> None:
     assert not unknown, "\n".join(unknown)
 
 
-def quote_problem(path: str) -> str | None:
+def quote_problem(entry: Contract) -> str | None:
     """Why the contract's quote is not the field's comment, verbatim, from the cited line; None if it is."""
-    entry, field = contracts()[path], definitions().at(path)
+    field = definitions().at(entry.path)
     if entry.file != field.file:
         return f"cites {entry.file}, but the field is declared in {field.file}"
     if not entry.quote:
@@ -114,7 +120,7 @@ def quote_problem(path: str) -> str | None:
 
 
 def test_every_quote_is_verbatim_at_its_file_and_line() -> None:
-    wrong = {path: problem for path in contracts() if (problem := quote_problem(path)) is not None}
+    wrong = {path: problem for path, entry in contracts().items() if (problem := quote_problem(entry)) is not None}
     assert not wrong, "\n".join(f"{p}: {m}" for p, m in sorted(wrong.items()))
 
 
@@ -135,20 +141,15 @@ def test_every_value_sent_meets_its_contract(sent: list[Sent]) -> None:
     assert not fixed, f"no longer violated: remove from KNOWN_VIOLATIONS: {fixed}"
 
 
-def test_the_quote_check_refuses_a_quote_that_is_not_at_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = "google.monitoring.v3.AlertPolicy.conditions.condition_threshold.comparison"
-    real = contracts()[path]
+def test_the_quote_check_refuses_a_quote_that_is_not_at_its_line() -> None:
+    real = contracts()["google.monitoring.v3.AlertPolicy.conditions.condition_threshold.comparison"]
+    assert quote_problem(real) is None
     for changed in (
-        {"quote": real.quote.replace("COMPARISON_GT", "COMPARISON_GE")},
-        {"line": real.line + 1},
-        {"file": "googleapis/google/monitoring/v3/common.proto"},
+        replace(real, quote=real.quote.replace("COMPARISON_GT", "COMPARISON_GE")),
+        replace(real, line=real.line - 1),
+        replace(real, file="googleapis/google/monitoring/v3/common.proto"),
     ):
-        monkeypatch.setitem(contracts.__wrapped__.__globals__, "_fake", None)  # keep the cache as is
-        fake = type(real)(**{**real.__dict__, **changed})
-        table = dict(contracts())
-        table[path] = fake
-        monkeypatch.setattr("tests.contracts.test_contracts.contracts", lambda table=table: table)
-        assert quote_problem(path) is not None, changed
+        assert quote_problem(changed) is not None, changed
 
 
 def test_resources_table_names_real_fields() -> None:
