@@ -95,7 +95,9 @@ def contracts() -> Mapping[str, Contract]:
             if key in loaded:
                 raise InvalidInput([Problem(display, key, "written in two contracts files")])
             file, _, line = str(entry["source"]).rpartition(":")
-            loaded[key] = Contract(key, file, int(line), str(entry["quote"]), _check(entry["check"], f"{display}: {key}"))
+            loaded[key] = Contract(
+                key, file, int(line), str(entry["quote"]), _check(entry["check"], f"{display}: {key}")
+            )
     return MappingProxyType(loaded)
 
 

@@ -30,5 +30,7 @@ def quote_at(file: str, line: int, begins: str, sentences: int = 1) -> str:
     """The comment's words from `begins` (found on `line`) through `sentences` sentences."""
     first, joined, _ = comment_from(file, line)
     start = joined.index(begins, 0, len(first))
-    ends = [i + 1 for i in range(start, len(joined)) if joined[i] == "." and (i + 1 == len(joined) or joined[i + 1] == " ")]
+    ends = [
+        i + 1 for i in range(start, len(joined)) if joined[i] == "." and (i + 1 == len(joined) or joined[i + 1] == " ")
+    ]
     return joined[start : ends[sentences - 1] if len(ends) >= sentences else len(joined)]

@@ -164,5 +164,8 @@ def draft_quote(field: Field) -> tuple[int, str]:
         return field.line, ""
     start = next((n for n, t in lines if any(w in t.lower() for w in RULE_WORDS)), lines[0][0])
     _, joined, _ = comment_from(field.file, start)
-    end = next((i + 1 for i in range(len(joined)) if joined[i] == "." and (i + 1 == len(joined) or joined[i + 1] == " ")), len(joined))
+    end = next(
+        (i + 1 for i in range(len(joined)) if joined[i] == "." and (i + 1 == len(joined) or joined[i + 1] == " ")),
+        len(joined),
+    )
     return start, joined[: max(end, min(len(joined), 1))]

@@ -34,7 +34,9 @@ def recording(fake: type[F]) -> type[F]:
 
         def methods(self) -> list[Method]:
             self.requests = []
-            return [(s, name, parse, answer, self._kept(name, impl)) for s, name, parse, answer, impl in super().methods()]
+            return [
+                (s, name, parse, answer, self._kept(name, impl)) for s, name, parse, answer, impl in super().methods()
+            ]
 
         def _kept(self, name: str, impl: Callable[[Any], Any]) -> Callable[[Any], Any]:
             def kept(request: Any) -> Any:

@@ -42,15 +42,11 @@ class Resource:
     kept: Mapping[str, str] = field(default_factory=dict)  # input path -> why the provider never sends it
 
 
-def _iam(resource: str, *ids: str) -> Resource:
+def _iam(*ids: str) -> Resource:
     """A `*IamMember`: the provider reads the resource's policy, adds one binding and sets it back
-    (SetIamPolicy on `resource`; google/iam/v1/iam_policy.proto, policy.proto)."""
+    (SetIamPolicy on the resource the `ids` name; google/iam/v1/iam_policy.proto, policy.proto)."""
     named = {i: "google.iam.v1.SetIamPolicyRequest.resource" for i in ids}
-    return Resource(
-        "google.iam.v1.Binding",
-        renamed={**named, "member": "google.iam.v1.Binding.members"},
-        kept={} if resource else {},
-    )
+    return Resource("google.iam.v1.Binding", renamed={**named, "member": "google.iam.v1.Binding.members"})
 
 
 def _request(message: str, **fields: str) -> dict[str, str]:
@@ -63,18 +59,25 @@ RESOURCES: dict[str, Resource] = {
     "gcp:artifactregistry/repository:Repository": Resource(
         f"{AR}.Repository",
         # Terraform lists cleanup policies with their id; the API keys a map by it (CleanupPolicy.id too).
-        renamed=_request(f"{AR}.CreateRepositoryRequest", project="parent", location="parent", repositoryId="repository_id"),
+        renamed=_request(
+            f"{AR}.CreateRepositoryRequest", project="parent", location="parent", repositoryId="repository_id"
+        ),
     ),
-    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": _iam("repository", "project", "location", "repository"),
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": _iam(
+        "repository", "project", "location", "repository"
+    ),
     "gcp:bigquery/dataset:Dataset": Resource(
         f"{BQ}.Dataset",
         renamed={
             "datasetId": f"{BQ}.Dataset.dataset_reference.dataset_id",
             "project": f"{BQ}.Dataset.dataset_reference.project_id",
         },
-        kept={"deleteContentsOnDestroy": "Terraform's choice at destroy time (datasets.delete deleteContents), not a Dataset field"},
+        kept={
+            "deleteContentsOnDestroy": "Terraform's choice at destroy time (datasets.delete deleteContents), "
+            "not a Dataset field"
+        },
     ),
-    "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam("dataset", "project", "datasetId"),
+    "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam("project", "datasetId"),
     "gcp:bigquery/table:Table": Resource(
         f"{BQ}.Table",
         renamed={
@@ -89,17 +92,24 @@ RESOURCES: dict[str, Resource] = {
     ),
     "gcp:cloudbuild/trigger:Trigger": Resource(
         "google.devtools.cloudbuild.v1.BuildTrigger",
-        renamed=_request("google.devtools.cloudbuild.v1.CreateBuildTriggerRequest", project="project_id", location="parent"),
+        renamed=_request(
+            "google.devtools.cloudbuild.v1.CreateBuildTriggerRequest", project="project_id", location="parent"
+        ),
     ),
     "gcp:cloudfunctionsv2/function:Function": Resource(
         "google.cloud.functions.v2.Function",
         renamed={
-            **_request("google.cloud.functions.v2.CreateFunctionRequest", project="parent", location="parent", name="function_id"),
+            **_request(
+                "google.cloud.functions.v2.CreateFunctionRequest",
+                project="parent",
+                location="parent",
+                name="function_id",
+            ),
             # Terraform's `eventTrigger.pubsubTopic`/`serviceAccountEmail` are the API's names; its
             # `buildConfig.serviceAccount` too. Nothing else differs.
         },
     ),
-    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": _iam("service", "project", "location", "name"),
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": _iam("project", "location", "name"),
     "gcp:colab/schedule:Schedule": Resource(
         # Colab Enterprise and Vertex AI share the Schedule API (aiplatform v1 ScheduleService).
         f"{VX}.Schedule",
@@ -108,7 +118,9 @@ RESOURCES: dict[str, Resource] = {
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": Resource(
         "google.iam.v1beta.WorkloadIdentityPool",
         renamed=_request(
-            "google.iam.v1beta.CreateWorkloadIdentityPoolRequest", project="parent", workloadIdentityPoolId="workload_identity_pool_id"
+            "google.iam.v1beta.CreateWorkloadIdentityPoolRequest",
+            project="parent",
+            workloadIdentityPoolId="workload_identity_pool_id",
         ),
     ),
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": Resource(
@@ -123,9 +135,10 @@ RESOURCES: dict[str, Resource] = {
     "gcp:kms/cryptoKey:CryptoKey": Resource(
         f"{KMS}.CryptoKey", renamed=_request(f"{KMS}.CreateCryptoKeyRequest", keyRing="parent", name="crypto_key_id")
     ),
-    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _iam("cryptoKey", "cryptoKeyId"),
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _iam("cryptoKeyId"),
     "gcp:kms/keyRing:KeyRing": Resource(
-        f"{KMS}.KeyRing", renamed=_request(f"{KMS}.CreateKeyRingRequest", project="parent", location="parent", name="key_ring_id")
+        f"{KMS}.KeyRing",
+        renamed=_request(f"{KMS}.CreateKeyRingRequest", project="parent", location="parent", name="key_ring_id"),
     ),
     "gcp:monitoring/alertPolicy:AlertPolicy": Resource(
         f"{MON}.AlertPolicy", renamed=_request(f"{MON}.CreateAlertPolicyRequest", project="name")
@@ -151,7 +164,7 @@ RESOURCES: dict[str, Resource] = {
             "permissions": "google.iam.admin.v1.Role.included_permissions",
         },
     ),
-    "gcp:projects/iAMMember:IAMMember": _iam("project", "project"),
+    "gcp:projects/iAMMember:IAMMember": _iam("project"),
     "gcp:projects/service:Service": Resource(
         "google.api.serviceusage.v1.EnableServiceRequest",
         renamed={
@@ -168,7 +181,7 @@ RESOURCES: dict[str, Resource] = {
         },
     ),
     "gcp:pubsub/topic:Topic": Resource("google.pubsub.v1.Topic", renamed={"project": "google.pubsub.v1.Topic.name"}),
-    "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam("topic", "project", "topic"),
+    "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam("project", "topic"),
     "gcp:secretmanager/secret:Secret": Resource(
         "google.cloud.secretmanager.v1.Secret",
         renamed={
@@ -176,7 +189,7 @@ RESOURCES: dict[str, Resource] = {
             "replication.auto": "google.cloud.secretmanager.v1.Secret.replication.automatic",
         },
     ),
-    "gcp:secretmanager/secretIamMember:SecretIamMember": _iam("secret", "project", "secretId"),
+    "gcp:secretmanager/secretIamMember:SecretIamMember": _iam("project", "secretId"),
     "gcp:serviceaccount/account:Account": Resource(
         "google.iam.admin.v1.CreateServiceAccountRequest",
         renamed={
@@ -184,7 +197,7 @@ RESOURCES: dict[str, Resource] = {
             "displayName": "google.iam.admin.v1.CreateServiceAccountRequest.service_account.display_name",
         },
     ),
-    "gcp:serviceaccount/iAMMember:IAMMember": _iam("serviceAccount", "serviceAccountId"),
+    "gcp:serviceaccount/iAMMember:IAMMember": _iam("serviceAccountId"),
     "gcp:storage/bucket:Bucket": Resource(
         # Terraform sends the Storage JSON API's Bucket; its discovery document is not in this
         # repository (see apis/README.md), so fields are checked against google/storage/v2's Bucket,
@@ -199,7 +212,7 @@ RESOURCES: dict[str, Resource] = {
             "uniformBucketLevelAccess": "google.storage.v2.Bucket.iam_config.uniform_bucket_level_access.enabled",
         },
     ),
-    "gcp:storage/bucketIAMMember:BucketIAMMember": _iam("bucket", "bucket"),
+    "gcp:storage/bucketIAMMember:BucketIAMMember": _iam("bucket"),
     "gcp:storage/bucketObject:BucketObject": Resource(
         "google.storage.v2.Object",
         kept={"source": "the file whose bytes are uploaded: the object's content, not a metadata field"},
@@ -207,8 +220,12 @@ RESOURCES: dict[str, Resource] = {
     "gcp:vertex/aiEndpoint:AiEndpoint": Resource(
         f"{VX}.Endpoint",
         renamed={
-            **_request(f"{VX}.CreateEndpointRequest", project="parent", location="parent", region="parent", name="endpoint_id"),
-            "privateServiceConnectConfig.projectAllowlists": f"{VX}.Endpoint.private_service_connect_config.project_allowlist",
+            **_request(
+                f"{VX}.CreateEndpointRequest", project="parent", location="parent", region="parent", name="endpoint_id"
+            ),
+            "privateServiceConnectConfig.projectAllowlists": (
+                f"{VX}.Endpoint.private_service_connect_config.project_allowlist"
+            ),
         },
     ),
 }
@@ -226,7 +243,9 @@ def walk(message: str, data: Mapping[str, Any], where: str, resource: Resource |
     yield from _walk(message, message, data, "", where, resource or Resource(message))
 
 
-def _walk(message: str, prefix: str, data: Mapping[str, Any], inputs: str, where: str, resource: Resource) -> Iterator[Sent]:
+def _walk(
+    message: str, prefix: str, data: Mapping[str, Any], inputs: str, where: str, resource: Resource
+) -> Iterator[Sent]:
     siblings = {snake(k): v for k, v in data.items()}
     defs = definitions()
     for key, value in data.items():
@@ -243,7 +262,11 @@ def _walk(message: str, prefix: str, data: Mapping[str, Any], inputs: str, where
         except (KeyError, ValueError):
             yield Sent(path, value, siblings, where)
             continue
-        inner = None if target.is_map and not defs.resolve(target.type_name, target.scope) else defs.resolve(target.type_name, target.scope)
+        inner = (
+            None
+            if target.is_map and not defs.resolve(target.type_name, target.scope)
+            else defs.resolve(target.type_name, target.scope)
+        )
         if isinstance(value, list):
             items = value  # repeated, or a map Terraform writes as a list of blocks
         else:

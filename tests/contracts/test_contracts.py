@@ -43,7 +43,8 @@ KNOWN_VIOLATIONS = {
         "layout, or confirmed otherwise on the first real apply)"
     ),
     "google.monitoring.dashboard.v1.Dashboard.mosaic_layout.tiles.widget.xy_chart.thresholds.direction": (
-        'issue 16: the dashboards set direction on XyChart thresholds; metrics.proto: "Direction is not allowed in a XyChart."'
+        "issue 16: the dashboards set direction on XyChart thresholds; metrics.proto: "
+        '"Direction is not allowed in a XyChart."'
     ),
 }
 
@@ -51,7 +52,15 @@ KNOWN_VIOLATIONS = {
 def _plan(stack: str) -> dict[str, object]:
     """The stack's plan as `estaleiro plan STACK --format json` prints it (the real command, its own process)."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from estaleiro.cli import main; sys.exit(main())", "plan", stack, "--format", "json"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from estaleiro.cli import main; sys.exit(main())",
+            "plan",
+            stack,
+            "--format",
+            "json",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -83,7 +92,7 @@ def test_every_field_sent_has_a_contract(sent: list[Sent], capsys: pytest.Captur
     with capsys.disabled():
         print(f"\ncontracts: {len(paths)} field paths sent, {len(contracts())} entries, {len(missing)} missing")
     assert not missing, (
-        "fields sent with no contract (draft them with `python -m tests.contracts.draft PATH...`, then set the check):\n"
+        "fields sent with no contract (draft with `python -m tests.contracts.draft PATH...`, then set the check):\n"
         + "\n".join(f"  {p}  (e.g. from {paths[p][0].where})" for p in missing)
     )
 
