@@ -32,6 +32,7 @@ ROOTS = (
     # BigQuery (datasets, tables), Cloud Storage (buckets, objects)
     "google/cloud/bigquery/v2/dataset.proto",
     "google/cloud/bigquery/v2/table.proto",
+    "google/cloud/bigquery/v2/job.proto",  # the quality job's queries (jobs.insert, jobs.query)
     "google/storage/v2/storage.proto",
     # Build, functions, registries, keys, secrets, topics
     "google/devtools/cloudbuild/v1/cloudbuild.proto",

@@ -138,3 +138,37 @@ def quality_points() -> list[Sent]:
     verdict = decline([*days("v6", 0.8, 0.7, 0.72), *days("v7", 0.9, 0.91, 0.9)], rule())
     series = points.time_series(PROJECT, "churn", "dev", "auc", verdict, ["v6", "v7"], NOW)
     return [s for r in points.requests(PROJECT, series) for s in from_request(r, "quality CreateTimeSeries")]
+
+
+def quality_queries() -> list[Sent]:
+    """The model-quality job's BigQuery requests (jobs.insert: a Job; jobs.query: a QueryRequest),
+    as the REST fake reads their bodies while the quality test's measurement runs."""
+    from unittest import mock
+
+    from tests.contracts.sent import walk
+    from tests.quality.test_bigquery import (
+        test_bigquery_gets_the_query_with_named_parameters_and_measures_what_duckdb_does,
+    )
+    from tests.training import fake_bigquery
+
+    bodies: list[tuple[str, dict[str, Any]]] = []
+    read = fake_bigquery.Handler._body
+
+    def kept(handler: Any) -> dict[str, Any]:
+        body = read(handler)
+        bodies.append((handler.path, body))
+        return body
+
+    with mock.patch.object(fake_bigquery.Handler, "_body", kept):
+        test_bigquery_gets_the_query_with_named_parameters_and_measures_what_duckdb_does()
+    message = {
+        fake_bigquery.JOBS: "google.cloud.bigquery.v2.Job",
+        fake_bigquery.QUERIES: "google.cloud.bigquery.v2.QueryRequest",
+    }
+    return [
+        sent
+        for path, body in bodies
+        for pattern, name in message.items()
+        if pattern.match(path.split("?")[0])
+        for sent in walk(name, body, f"quality BigQuery {path}")
+    ]

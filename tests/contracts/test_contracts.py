@@ -76,7 +76,13 @@ def sent() -> list[Sent]:
     for stack in STACKS:
         plan = _plan(stack)
         everything += [*from_plan(plan), *recorded.retraining(plan, stack)]
-    return [*everything, *recorded.vertex_serving(), *recorded.model_monitoring(), *recorded.quality_points()]
+    return [
+        *everything,
+        *recorded.vertex_serving(),
+        *recorded.model_monitoring(),
+        *recorded.quality_points(),
+        *recorded.quality_queries(),
+    ]
 
 
 def by_path(sent: list[Sent]) -> dict[str, list[Sent]]:
