@@ -29,7 +29,10 @@ layout with `bq show --schema --format=prettyjson PROJECT:DATASET.TABLE` (README
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 REQUEST_KEY = "request_key"  # the instance field clients set and the label feed carries; the model ignores it
 
@@ -52,17 +55,22 @@ V2_ONLY = (
 )
 SCHEMAS = {"v1": SHARED, "v2": SHARED + V2_ONLY}
 
-_ARROW = {"STRING": pa.string(), "TIMESTAMP": pa.timestamp("us", tz="UTC"), "NUMERIC": pa.decimal128(38, 9)}
 # BigQuery's Arrow marking of a JSON column (Storage Read API, "Arrow schema details").
 _JSON = {b"ARROW:extension:name": b"google:sqlType:json"}
 
 
 def arrow_schema(version: str) -> pa.Schema:
-    """The version's columns in Arrow: NUMERIC as BigQuery's decimal(38, 9), REPEATED as a list, JSON marked."""
+    """The version's columns in Arrow: NUMERIC as BigQuery's decimal(38, 9), REPEATED as a list, JSON marked.
+
+    pyarrow is imported here, not above: the stack (components/monitoring/ground_truth.py) reads REQUEST_KEY.
+    """
+    import pyarrow as pa
+
+    types = {"STRING": pa.string(), "TIMESTAMP": pa.timestamp("us", tz="UTC"), "NUMERIC": pa.decimal128(38, 9)}
     fields = []
     for name, kind, mode in SCHEMAS[version]:
         if kind == "JSON":
             fields.append(pa.field(name, pa.string(), metadata=_JSON))
         else:
-            fields.append(pa.field(name, pa.list_(_ARROW[kind]) if mode == "REPEATED" else _ARROW[kind]))
+            fields.append(pa.field(name, pa.list_(types[kind]) if mode == "REPEATED" else types[kind]))
     return pa.schema(fields)

@@ -9,6 +9,8 @@ from components.quality import versions_parameter
 from estaleiro.config.environment import load_environment
 from estaleiro.config.monitoring import Quality
 from estaleiro.plan.model import Plan
+from estaleiro.quality.log_table import REQUEST_KEY
+from estaleiro.quality.query import LABEL_COLUMNS
 from tests.components.test_monitoring import plan_edited, policies
 from tests.conftest import REPO
 
@@ -90,13 +92,14 @@ def test_the_stack_declares_each_measured_models_ground_truth_table(plan: Plan) 
     inputs = table.inputs
     assert (inputs["datasetId"], inputs["tableId"]) == (dataset.inputs["datasetId"], "churn")
     assert [(f["name"], f["type"], f["mode"]) for f in json.loads(inputs["schema"])] == [
-        ("request_id", "STRING", "REQUIRED"),
+        (REQUEST_KEY, "STRING", "REQUIRED"),
         ("label", "INT64", "REQUIRED"),
         ("label_time", "TIMESTAMP", "REQUIRED"),
     ]
     assert all(f["description"] for f in json.loads(inputs["schema"])), "every field says what it holds"
     assert inputs["timePartitioning"] == {"type": "DAY", "field": "label_time", "expirationMs": 90 * 86_400_000}
-    assert inputs["clusterings"] == ["request_id"], "what the quality query groups and joins labels on"
+    assert inputs["clusterings"] == [REQUEST_KEY], "what the quality query groups and joins labels on"
+    assert [f["name"] for f in json.loads(inputs["schema"])] == list(LABEL_COLUMNS), "the columns query.sql reads"
     assert (
         inputs["encryptionConfiguration"]["kmsKeyName"]
         == dataset.inputs["defaultEncryptionConfiguration"]["kmsKeyName"]

@@ -17,6 +17,7 @@ import joblib
 import pytest
 
 from estaleiro.config.training import Hyperparameters
+from estaleiro.quality.log_table import REQUEST_KEY
 from estaleiro.training.dataset import CATEGORICAL, LABEL, NUMERICAL, churn_frame
 from estaleiro.training.train import fit
 from tests.conftest import REPO
@@ -87,6 +88,14 @@ def test_predict_answers_a_probability_per_instance_by_name_or_by_position(serve
     order = [*CATEGORICAL, *NUMERICAL]  # the order the model was trained on
     positional = [[row[name] for name in order] for row in named]
     assert _post(f"{server}:predict", json.dumps({"instances": positional}).encode()) == (200, answer)
+
+
+def test_the_request_key_a_client_sends_for_its_labels_does_not_change_a_prediction(server: str) -> None:
+    rows = churn_frame(2, seed=4).drop(columns=[LABEL])
+    named = [{k: (None if v != v else v) for k, v in row.items()} for row in rows.to_dict("records")]
+    keyed = [{**row, REQUEST_KEY: f"order-{n}"} for n, row in enumerate(named)]
+    plain = _post(f"{server}:predict", json.dumps({"instances": named}).encode())
+    assert plain[0] == 200 and _post(f"{server}:predict", json.dumps({"instances": keyed}).encode()) == plain
 
 
 @pytest.mark.parametrize(

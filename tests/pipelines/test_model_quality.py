@@ -83,9 +83,9 @@ def test_a_healthy_log_declines_nothing_and_opens_no_incident(repo: Path, cli, t
 
 def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Path) -> None:
     no_column = tmp_path / "no-column.parquet"
-    pd.DataFrame({"request_id": [1], "label": [1]}).to_parquet(no_column)
+    pd.DataFrame({"request_key": ["k1"], "label": [1]}).to_parquet(no_column)
     text = tmp_path / "text.parquet"
-    text.write_text("request_id,label\n")
+    text.write_text("request_key,label\n")
     cases = [
         ((*RUN[:4], "fraud", *RUN[5:]), "stacks/dev/models/fraud.yaml: no such model; models: churn\n"),
         ((*RUN[:6], "qa", RUN[7]), "stacks/qa: no such stack; existing stacks: dev, prod\n"),
@@ -112,7 +112,7 @@ def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Pa
     served_log(served_days(datetime(2026, 11, 11), {"v6": [0.0]}, 10))[0].to_parquet(log)
     code, out, err = cli(repo, *RUN, "--log", str(log), "--labels", str(no_column))
     assert (code, out) == (2, "")
-    assert err == f"{no_column}: missing column(s) label_time; the quality query reads request_id, label, label_time\n"
+    assert err == f"{no_column}: missing column(s) label_time; the quality query reads request_key, label, label_time\n"
     code, out, err = cli(repo, *RUN, "--log", str(text), "--labels", str(no_column))
     assert (code, out) == (2, "") and err.startswith(f"{text}: not a Parquet file (")
     assert not (repo / ".estaleiro").exists()
