@@ -56,7 +56,7 @@ def ground_truth_table(env: Environment, model: Model) -> str:
     """A measured model's ground truth, bq://project.dataset.table: the manifest's table, else the stack's."""
     quality = model.manifest.monitoring.quality
     assert quality is not None, f"{model.name} does not measure quality"
-    return quality.labels or table_uri(env, GROUND_TRUTH, model)
+    return quality.labels or table_uri(env, GROUND_TRUTH, table_id(model))
 
 
 def declared_models(env: Environment) -> list[Model]:
