@@ -90,12 +90,14 @@ def test_predict_answers_a_probability_per_instance_by_name_or_by_position(serve
     assert _post(f"{server}:predict", json.dumps({"instances": positional}).encode()) == (200, answer)
 
 
-def test_the_request_key_a_client_sends_for_its_labels_does_not_change_a_prediction(server: str) -> None:
-    rows = churn_frame(2, seed=4).drop(columns=[LABEL])
-    named = [{k: (None if v != v else v) for k, v in row.items()} for row in rows.to_dict("records")]
-    keyed = [{**row, REQUEST_KEY: f"order-{n}"} for n, row in enumerate(named)]
-    plain = _post(f"{server}:predict", json.dumps({"instances": named}).encode())
-    assert plain[0] == 200 and _post(f"{server}:predict", json.dumps({"instances": keyed}).encode()) == plain
+def test_the_readmes_keyed_instance_is_served_as_if_it_had_no_key(server: str) -> None:
+    """README ("The key is the client's"): the request_key a client sends for its labels is not a feature."""
+    example = (REPO / "README.md").read_text().split("**The key is the client's.**", 1)[1]
+    keyed = json.loads(example.split("```json", 1)[1].split("```", 1)[0])
+    assert all(REQUEST_KEY in instance for instance in keyed["instances"])
+    plain = {"instances": [{k: v for k, v in i.items() if k != REQUEST_KEY} for i in keyed["instances"]]}
+    answer = _post(f"{server}:predict", json.dumps(plain).encode())
+    assert answer[0] == 200 and _post(f"{server}:predict", json.dumps(keyed).encode()) == answer
 
 
 @pytest.mark.parametrize(
