@@ -16,8 +16,8 @@ from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
 from estaleiro.quality.generate import served_days, served_log
 from estaleiro.quality.local import measure
-from estaleiro.quality.log_table import SCHEMAS
-from estaleiro.quality.query import parameters, query
+from estaleiro.quality.log_table import REQUEST_KEY, SCHEMAS
+from estaleiro.quality.query import LABEL_COLUMNS, parameters, query
 from estaleiro.quality.windows import METRIC_COLUMNS, Measured
 
 RULE = Quality.model_validate(
@@ -74,6 +74,7 @@ def test_bigquery_reads_the_named_tables_and_duckdb_gets_the_same_query() -> Non
     bigquery = query("bigquery", "bq://acme-ml-dev.estaleiro_dev_requests.churn", "bq://acme-ml-dev.churn.ground_truth")
     assert "FROM `acme-ml-dev`.`estaleiro_dev_requests`.`churn` AS request_log" in bigquery
     assert "FROM `acme-ml-dev`.`churn`.`ground_truth` AS ground_truth" in bigquery
+    assert f"JSON_VALUE(instance, '$.{REQUEST_KEY}')" in bigquery and REQUEST_KEY in LABEL_COLUMNS, "one key name"
     tables = ("bq://acme-ml-dev.estaleiro_dev_requests.churn", "bq://acme-ml-dev.churn.ground_truth")
     assert query("duckdb", *tables) == sqlglot.transpile(bigquery, read="bigquery", write="duckdb", pretty=True)[0]
 
