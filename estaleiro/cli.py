@@ -251,7 +251,7 @@ def pipeline_image() -> int:
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="model-quality: ground truth (Parquet: request_id, label, label_time); default: generated.",
+    help="model-quality: ground truth (Parquet: request_key, label, label_time); default: generated.",
 )
 @click.option("--as-of", "as_of", help="model-quality: the run's time, ISO 8601 with a zone (default: now).")
 def pipeline_run(

@@ -47,9 +47,9 @@ def table_id(model: Model) -> str:
     return model.name.replace("-", "_")
 
 
-def table_uri(env: Environment, kind: DatasetRole, model: Model) -> str:
-    """A model's table in a stack dataset, as Vertex and the quality query name it: bq://project.dataset.table."""
-    return f"bq://{env.config.project}.{dataset_id(env, kind)}.{table_id(model)}"
+def table_uri(env: Environment, kind: DatasetRole, table: str) -> str:
+    """A table in a stack dataset, as Vertex and the quality query name it: bq://project.dataset.table."""
+    return f"bq://{env.config.project}.{dataset_id(env, kind)}.{table}"
 
 
 def stack_dataset(

@@ -3,13 +3,14 @@
 A manifest's `monitoring.quality.labels` may name an external table (the model-quality pipeline
 only reads it: components/quality.py grants that). Without it the stack declares
 `bq://<project>.<prefix>_<env>_ground_truth.<model>` in a stack dataset (components/monitoring/datasets.py):
-the team's labelling job writes `request_id`, `label`, `label_time` rows into it, with a grant
+the team's labelling job writes `request_key`, `label`, `label_time` rows into it, with a grant
 the team gives that job; the pipeline runner reads it. The table is partitioned by day on
 `label_time`, so labels arrive into the latest partitions, the query's `label_time <= @as_of`
 prunes later ones, and labels leave with the request log's retention (a label is never older
 than its request, so an expired label could join no logged request). It is clustered by
-`request_id`, which the quality query (estaleiro/quality/query.sql) groups the labels by and
-joins them to the request log on.
+`request_key`, which the quality query (estaleiro/quality/query.sql) groups the labels by and
+joins them to the request log on: the key a client puts in each instance it sends (the log's own
+`request_id` is Vertex's, which a labelling system never sees).
 """
 
 from __future__ import annotations
@@ -30,15 +31,16 @@ from components.monitoring.datasets import (
 )
 from estaleiro.config.environment import Environment, Model
 from estaleiro.naming import labels
+from estaleiro.quality.log_table import REQUEST_KEY
 
 GROUND_TRUTH = DatasetRole("ground-truth", "ground-truth", "Late ground truth of every measured model")
 # BigQuery's schema JSON (TableFieldSchema: name, type, mode, description), what query.sql reads.
 SCHEMA = [
     {
-        "name": "request_id",
+        "name": REQUEST_KEY,
         "type": "STRING",
         "mode": "REQUIRED",
-        "description": "the prediction request's id, as the request log keeps it",
+        "description": "the request_key the client put in the instance it sent for prediction",
     },
     {"name": "label", "type": "INT64", "mode": "REQUIRED", "description": "the true class: 1 positive, 0 negative"},
     {
@@ -54,7 +56,7 @@ def ground_truth_table(env: Environment, model: Model) -> str:
     """A measured model's ground truth, bq://project.dataset.table: the manifest's table, else the stack's."""
     quality = model.manifest.monitoring.quality
     assert quality is not None, f"{model.name} does not measure quality"
-    return quality.labels or table_uri(env, GROUND_TRUTH, model)
+    return quality.labels or table_uri(env, GROUND_TRUTH, table_id(model))
 
 
 def declared_models(env: Environment) -> list[Model]:
@@ -89,7 +91,7 @@ class GroundTruth(pulumi.ComponentResource):
                 time_partitioning=bigquery.TableTimePartitioningArgs(
                     type="DAY", field="label_time", expiration_ms=RETENTION_MS
                 ),
-                clusterings=["request_id"],
+                clusterings=[REQUEST_KEY],
                 encryption_configuration=bigquery.TableEncryptionConfigurationArgs(kms_key_name=inputs.kms_key),
                 deletion_protection=True,  # the labels are the team's data: removing it takes a deliberate change
                 opts=pulumi.ResourceOptions(parent=self.dataset),

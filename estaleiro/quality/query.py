@@ -13,12 +13,13 @@ import sqlglot
 from sqlglot import exp
 
 from estaleiro.config.monitoring import Quality
+from estaleiro.quality.log_table import REQUEST_KEY
 
 REQUESTS = "request_log"  # the names query.sql reads; `query` swaps in the real tables
 LABELS = "ground_truth"
 # The columns query.sql reads of each: what a file standing in for a table must have.
-REQUEST_COLUMNS = ("deployed_model_id", "logging_time", "request_id", "response_payload")
-LABEL_COLUMNS = ("request_id", "label", "label_time")
+REQUEST_COLUMNS = ("deployed_model_id", "logging_time", "request_payload", "response_payload")
+LABEL_COLUMNS = (REQUEST_KEY, "label", "label_time")
 
 
 @cache

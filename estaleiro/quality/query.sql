@@ -1,18 +1,14 @@
 -- Served quality per window and per deployed version, from the request log and late ground truth.
 -- BigQuery's dialect; estaleiro/quality/query.py names the tables and transpiles it for DuckDB.
 --
--- request_log: the table Vertex AI's request-response logging writes (PredictRequestResponseLoggingConfig,
---   cloud.google.com/vertex-ai/docs/predictions/online-prediction-logging). Its column names (endpoint,
---   deployed_model_id, logging_time, request_id, request_payload, response_payload) were read from code
---   that queries such tables (akto-api-security's BigQueryConfig, via the code search); their types were
---   not found in a page we could read, so the query assumes as little as it can:
---   - request_id is compared as a STRING (a NUMERIC id and a STRING label key both join);
---   - logging_time is a TIMESTAMP (UTC);
---   - response_payload holds the JSON response, the model server's {"predictions": [p]} for a request of
---     one instance (images/model/server.py), p the probability of the positive class; a response that
---     does not parse counts as unreadable. If the column turns out REPEATED (one string per instance),
---     only the `score` line of `logged` changes.
--- ground_truth: request_id, label (0 or 1), label_time; a request may be labelled more than once.
+-- request_log: the table Vertex AI's request-response logging creates (estaleiro/quality/log_table.py cites
+--   Google's descriptions): one row per request; request_payload and response_payload are ARRAY<STRING>, the
+--   JSON of each instance and of each prediction in the request's order; request_id is Vertex's own (NUMERIC)
+--   and is not read. Only columns both schema versions (v1, v2) share are read. Instance i is paired with
+--   prediction i (UNNEST ... WITH OFFSET); the instance's `request_key` (a field the client sets, a JSON string
+--   or number) joins it to its label; the prediction (the model server's probability of the positive class, a
+--   JSON number or a string holding one) that does not read as a number counts as unreadable.
+-- ground_truth: request_key (STRING), label (0 or 1), label_time; a key may be labelled more than once.
 --
 -- @as_of TIMESTAMP: the run's time; labels that arrive later are not read, so a rerun agrees.
 -- @window_micros INT64: window width; windows are aligned to the Unix epoch (1d: UTC midnight).
@@ -30,34 +26,41 @@ bounds AS (
     TIMESTAMP_MICROS((DIV((UNIX_MICROS(@as_of) - @label_delay_micros), @window_micros)
       - @windows) * @window_micros) AS since
 ),
+instances AS (
+  SELECT
+    request_log.deployed_model_id,
+    request_log.logging_time,
+    JSON_VALUE(instance, '$.request_key') AS request_key,
+    SAFE_CAST(JSON_VALUE(request_log.response_payload[SAFE_OFFSET(position)], '$') AS FLOAT64) AS score
+  FROM request_log CROSS JOIN UNNEST(request_log.request_payload) AS instance WITH OFFSET AS position
+  WHERE request_log.logging_time <= @as_of
+),
 logged AS (
   SELECT
     deployed_model_id,
-    CAST(request_id AS STRING) AS request_id,
+    request_key,
     TIMESTAMP_MICROS(DIV(UNIX_MICROS(logging_time), @window_micros) * @window_micros)
       AS window_start,
-    SAFE_CAST(JSON_VALUE(response_payload, '$.predictions[0]') AS FLOAT64) AS score
-  FROM request_log CROSS JOIN bounds
+    score
+  FROM instances CROSS JOIN bounds
   WHERE logging_time >= bounds.since AND logging_time < bounds.matured
 ),
--- The latest label of each request wins; ties on label_time go to the higher label, so reruns agree.
+-- The latest label of each key wins; ties on label_time go to the higher label, so reruns agree.
 received AS (
   SELECT
-    CAST(request_id AS STRING) AS request_id,
+    request_key,
     label,
-    COUNT(*) OVER (PARTITION BY CAST(request_id AS STRING)) AS copies
+    COUNT(*) OVER (PARTITION BY request_key) AS copies
   FROM ground_truth
   WHERE label_time <= @as_of
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY CAST(request_id AS STRING) ORDER BY label_time DESC, label DESC) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY request_key ORDER BY label_time DESC, label DESC) = 1
 ),
 label_counts AS (
   SELECT
     COALESCE(SUM(received.copies - 1), 0) AS duplicate_labels,
-    COALESCE(COUNTIF(known.request_id IS NULL), 0) AS unknown_labels  -- DuckDB: NULL over no rows
+    COALESCE(COUNTIF(known.request_key IS NULL), 0) AS unknown_labels  -- DuckDB: NULL over no rows
   FROM received
-  LEFT JOIN (
-    SELECT DISTINCT CAST(request_id AS STRING) AS request_id FROM request_log WHERE logging_time <= @as_of
-  ) AS known ON known.request_id = received.request_id
+  LEFT JOIN (SELECT DISTINCT request_key FROM instances) AS known ON known.request_key = received.request_key
 ),
 -- AUC by ranks (Mann-Whitney): a tied score gets the mean of its ranks, (first + last) / 2.
 labelled AS (
@@ -73,7 +76,7 @@ labelled AS (
         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       )
     ) / 2 AS mid_rank
-  FROM logged JOIN received ON received.request_id = logged.request_id
+  FROM logged JOIN received ON received.request_key = logged.request_key
   WHERE logged.score IS NOT NULL
 ),
 measured AS (

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from estaleiro.config.monitoring import Quality
+from estaleiro.quality.log_table import REQUEST_KEY
 from estaleiro.quality.windows import METRIC_COLUMNS
 from estaleiro.training.metrics import compute
 
@@ -23,17 +24,16 @@ def windows(log: pd.DataFrame, labels: pd.DataFrame, quality: Quality, as_of: da
     width = pd.Timedelta(quality.window_delta)
     epoch = pd.Timestamp(0)
     matured = epoch + ((now - pd.Timedelta(quality.label_delay_delta) - epoch) // width) * width
-    served = log[(log.logging_time >= matured - count * width) & (log.logging_time < matured)].copy()
+    every = _instances(log)
+    served = every[(every.logging_time >= matured - count * width) & (every.logging_time < matured)].copy()
     served["window_start"] = epoch + ((served.logging_time - epoch) // width) * width
-    served["score"] = [_score(payload) for payload in served.response_payload]
-    served["request_id"] = served.request_id.astype(str)
 
-    arrived = labels[labels.label_time <= now].assign(request_id=lambda f: f.request_id.astype(str))
-    latest = arrived.sort_values(["label_time", "label"]).drop_duplicates("request_id", keep="last")
-    known = log[log.logging_time <= now].request_id.astype(str)
-    duplicates = len(arrived) - arrived.request_id.nunique()
-    unknown = int((~latest.request_id.isin(known)).sum())
-    joined = served.merge(latest[["request_id", "label"]], on="request_id", how="left")
+    arrived = labels[labels.label_time <= now].assign(request_key=lambda f: f.request_key.astype(str))
+    latest = arrived.sort_values(["label_time", "label"]).drop_duplicates(REQUEST_KEY, keep="last")
+    known = every[every.logging_time <= now].request_key.dropna()
+    duplicates = len(arrived) - arrived.request_key.nunique()
+    unknown = int((~latest.request_key.isin(known)).sum())
+    joined = served.merge(latest[[REQUEST_KEY, "label"]], on=REQUEST_KEY, how="left")
 
     rows = []
     for (deployed, start), group in joined.groupby(["deployed_model_id", "window_start"], sort=True):
@@ -59,8 +59,31 @@ def windows(log: pd.DataFrame, labels: pd.DataFrame, quality: Quality, as_of: da
     return pd.DataFrame(rows)
 
 
-def _score(payload: str) -> float:
+def _instances(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per instance: instance i of a request with prediction i of its response."""
+    rows = []
+    for request in log.itertuples():
+        predictions = list(request.response_payload)
+        for position, instance in enumerate(request.request_payload):
+            rows.append(
+                {
+                    "deployed_model_id": request.deployed_model_id,
+                    "logging_time": request.logging_time,
+                    REQUEST_KEY: _key(instance),
+                    "score": _score(predictions[position]) if position < len(predictions) else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows, columns=["deployed_model_id", "logging_time", REQUEST_KEY, "score"])
+
+
+def _key(instance: str) -> str | None:
+    document = json.loads(instance)
+    key = document.get(REQUEST_KEY) if isinstance(document, dict) else None
+    return None if key is None else str(key)
+
+
+def _score(prediction: str) -> float:
     try:
-        return float(json.loads(payload)["predictions"][0])
-    except (ValueError, KeyError, IndexError, TypeError):
+        return float(json.loads(prediction))
+    except (ValueError, TypeError):
         return float("nan")

@@ -90,7 +90,7 @@ def decide(measured: Measured, quality: Quality, served: Mapping[str, str]) -> D
             f"(declined at {rule.windows} of {rule.of})"
         )
     lines.append(
-        f"labels: {measured.duplicate_labels} duplicate (the latest won), {measured.unknown_labels} for unknown "
-        f"requests; {measured.unreadable} unreadable responses"
+        f"labels: {measured.duplicate_labels} duplicate (the latest won), {measured.unknown_labels} for request "
+        f"keys the log never saw; {measured.unreadable} unreadable predictions"
     )
     return Decision(verdict, tuple(lines))

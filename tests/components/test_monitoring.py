@@ -14,6 +14,7 @@ from google.cloud import monitoring_dashboard_v1, monitoring_v3
 from google.protobuf import json_format
 
 from components.monitoring.alerts import CONDITIONS_PER_POLICY
+from components.monitoring.request_log import request_table
 from components.platform import Platform
 from estaleiro.config.environment import load_environment
 from estaleiro.plan.engine import run_program
@@ -66,8 +67,8 @@ def test_each_endpoint_logs_requests_into_the_stacks_dataset_at_its_sampling_rat
     config = endpoint.inputs["predictRequestResponseLoggingConfig"]
     rate = {"dev": 1.0, "prod": 0.2}[plan.stack]
     assert (config["enabled"], config["samplingRate"]) == (True, rate)
-    table = f"bq://acme-ml-{plan.stack}.acme_ml_{plan.stack}_requests.churn"
-    assert config["bigqueryDestination"]["outputUri"] == table
+    env = load_environment(REPO, plan.stack)
+    assert config["bigqueryDestination"]["outputUri"] == request_table(env, env.models[0])  # the endpoint's own
     assert request_log(plan).urn in endpoint.dependencies, "the endpoint waits for its log dataset"
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
+from components.monitoring.request_log import request_table
 from components.quality import versions_parameter
 from estaleiro.config.environment import load_environment
 from estaleiro.config.monitoring import Quality
+from estaleiro.config.stack import Serving
 from estaleiro.plan.model import Plan
+from estaleiro.quality.log_table import REQUEST_KEY
+from estaleiro.quality.query import LABEL_COLUMNS
 from tests.components.test_monitoring import plan_edited, policies
 from tests.conftest import REPO
 
@@ -17,6 +23,9 @@ SCHEDULE = "gcp:colab/schedule:Schedule"
 DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 DATASET_GRANT = "gcp:bigquery/datasetIamMember:DatasetIamMember"
+# BigQuery table ids: letters, marks, numbers, connectors, dashes and spaces, up to 1,024 UTF-8 bytes
+# (https://cloud.google.com/bigquery/docs/tables#table_naming); ours keep to [a-z0-9_].
+BIGQUERY_TABLE_ID = re.compile(r"[a-z0-9_]{1,1024}")
 RUNNER = "serviceAccount:{stack}-pipeline-runner@acme-ml-{stack}.iam.gserviceaccount.com"
 
 
@@ -42,13 +51,33 @@ def test_every_stack_that_measures_publishes_the_template_and_schedules_its_vers
 def test_the_run_parameters_are_the_manifests_rule_the_stacks_tables_and_the_deployed_versions(dev: Plan) -> None:
     values = quality_schedule(dev)["createPipelineJobRequest"]["pipelineJob"]["runtimeConfig"]["parameterValues"]
     assert set(values) == set(load_environment(REPO, "dev").pipelines["model-quality"].parameters)
-    assert values["requests"] == "bq://acme-ml-dev.acme_ml_dev_requests.churn"
+    [endpoint] = dev.of_type("gcp:vertex/aiEndpoint:AiEndpoint")
+    logged = endpoint.inputs["predictRequestResponseLoggingConfig"]["bigqueryDestination"]["outputUri"]
+    assert values["requests"] == logged, "the schedule reads the table the endpoint writes"
     assert values["labels"] == "bq://acme-ml-dev.acme_ml_dev_ground_truth.churn", "the table the stack declares"
     assert (values["model"], values["stack"], values["project"]) == ("churn", "dev", "acme-ml-dev")
     assert (values["as_of"], values["points_file"]) == ("", ""), "now, and sent to Cloud Monitoring"
     quality = Quality.model_validate_json(values["quality"])
     assert (quality.threshold.min, quality.decline.windows, quality.decline.of) == (0.75, 2, 3)
     assert sorted(json.loads(values["versions"]).values()) == ["v6", "v7"]
+
+
+def test_each_endpoint_logs_into_a_table_of_its_own_that_a_replacing_endpoint_does_not_find() -> None:
+    """io.proto BigQueryDestination: with a full table "the Dataset must exist and table must not exist"."""
+    env = load_environment(REPO, "dev")
+    [churn] = env.models
+    table = request_table(env, churn)
+    assert table.startswith("bq://acme-ml-dev.acme_ml_dev_requests.churn_") and table == request_table(env, churn)
+    serving = {"privateServiceConnect": {"projectAllowlist": ["acme-ml-dev"]}}
+    replacing = {
+        "reached privately": {"serving": Serving.model_validate(serving)},
+        "another region": {"region": "europe-west4"},
+        "another prefix, so another endpoint id": {"prefix": "acme-ai"},
+    }
+    for why, change in replacing.items():
+        other = replace(env, config=env.config.model_copy(update=change))
+        assert request_table(other, churn).rsplit(".", 1)[1] != table.rsplit(".", 1)[1], why
+    assert BIGQUERY_TABLE_ID.fullmatch(table.rsplit(".", 1)[1])
 
 
 def test_versions_map_deployed_model_ids_to_versions() -> None:
@@ -90,13 +119,14 @@ def test_the_stack_declares_each_measured_models_ground_truth_table(plan: Plan) 
     inputs = table.inputs
     assert (inputs["datasetId"], inputs["tableId"]) == (dataset.inputs["datasetId"], "churn")
     assert [(f["name"], f["type"], f["mode"]) for f in json.loads(inputs["schema"])] == [
-        ("request_id", "STRING", "REQUIRED"),
+        (REQUEST_KEY, "STRING", "REQUIRED"),
         ("label", "INT64", "REQUIRED"),
         ("label_time", "TIMESTAMP", "REQUIRED"),
     ]
     assert all(f["description"] for f in json.loads(inputs["schema"])), "every field says what it holds"
     assert inputs["timePartitioning"] == {"type": "DAY", "field": "label_time", "expirationMs": 90 * 86_400_000}
-    assert inputs["clusterings"] == ["request_id"], "what the quality query groups and joins labels on"
+    assert inputs["clusterings"] == [REQUEST_KEY], "what the quality query groups and joins labels on"
+    assert [f["name"] for f in json.loads(inputs["schema"])] == list(LABEL_COLUMNS), "the columns query.sql reads"
     assert (
         inputs["encryptionConfiguration"]["kmsKeyName"]
         == dataset.inputs["defaultEncryptionConfiguration"]["kmsKeyName"]

@@ -17,6 +17,7 @@ import joblib
 import pytest
 
 from estaleiro.config.training import Hyperparameters
+from estaleiro.quality.log_table import REQUEST_KEY
 from estaleiro.training.dataset import CATEGORICAL, LABEL, NUMERICAL, churn_frame
 from estaleiro.training.train import fit
 from tests.conftest import REPO
@@ -87,6 +88,16 @@ def test_predict_answers_a_probability_per_instance_by_name_or_by_position(serve
     order = [*CATEGORICAL, *NUMERICAL]  # the order the model was trained on
     positional = [[row[name] for name in order] for row in named]
     assert _post(f"{server}:predict", json.dumps({"instances": positional}).encode()) == (200, answer)
+
+
+def test_the_readmes_keyed_instance_is_served_as_if_it_had_no_key(server: str) -> None:
+    """README ("The key is the client's"): the request_key a client sends for its labels is not a feature."""
+    example = (REPO / "README.md").read_text().split("**The key is the client's.**", 1)[1]
+    keyed = json.loads(example.split("```json", 1)[1].split("```", 1)[0])
+    assert all(REQUEST_KEY in instance for instance in keyed["instances"])
+    plain = {"instances": [{k: v for k, v in i.items() if k != REQUEST_KEY} for i in keyed["instances"]]}
+    answer = _post(f"{server}:predict", json.dumps(plain).encode())
+    assert answer[0] == 200 and _post(f"{server}:predict", json.dumps(keyed).encode()) == answer
 
 
 @pytest.mark.parametrize(

@@ -39,11 +39,11 @@ def test_a_declining_champion_is_reported_and_opens_an_incident(repo: Path, cli)
     code, out, err = cli(repo, *RUN, "--as-of", AS_OF)
     assert code == 1, out + err
     assert "measure quality          success" in err and "decide and write points  success" in err
-    assert "2026-11-15 00:00   1427/1800   labelled ( 79.3%)  auc    0.7292  missed" in out
-    assert "2026-11-17 00:00   1046/1800   labelled ( 58.1%)  auc    0.5338  skipped: coverage 58.1% below" in out
+    assert "2026-11-15 00:00   1441/1800   labelled ( 80.1%)  auc    0.7451  missed" in out
+    assert "2026-11-17 00:00   1065/1800   labelled ( 59.2%)  auc    0.4842  skipped: coverage 59.2% below" in out
     assert "  DECLINED: missed 2 of the last 3 countable windows (declined at 2 of 3)" in out
     assert "v7\n" in out and "  holds: missed 0 of the last 3" in out
-    assert "labels: 96 duplicate (the latest won), 35 for unknown requests" in out
+    assert "labels: 78 duplicate (the latest won), 36 for request keys the log never saw; 0 unreadable" in out
     folder = run_folder(repo)
     incident = json.loads((folder / "incident.json").read_text())["incident"]
     assert incident["policy_user_labels"]["retrain"] == "quality" and incident["metric"]["labels"]["version"] == "v6"
@@ -55,7 +55,7 @@ def test_a_declining_champion_is_reported_and_opens_an_incident(repo: Path, cli)
         for s in requests[0].time_series
     }
     assert values[("quality_declined", "v6")].int64_value == 1 and values[("quality_declined", "v7")].int64_value == 0
-    assert round(values[("model_quality", "v6")].double_value, 4) == 0.6261  # the latest countable window
+    assert round(values[("model_quality", "v6")].double_value, 4) == 0.6305  # the latest countable window
     assert {s.points[0].interval.end_time for s in requests[0].time_series} == {datetime.fromisoformat(AS_OF)}
     assert f"incident:   {(folder / 'incident.json').relative_to(repo)}" in out
     assert git(repo, "status", "--porcelain") == "", "runs go to the gitignored .estaleiro/"
@@ -83,9 +83,9 @@ def test_a_healthy_log_declines_nothing_and_opens_no_incident(repo: Path, cli, t
 
 def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Path) -> None:
     no_column = tmp_path / "no-column.parquet"
-    pd.DataFrame({"request_id": [1], "label": [1]}).to_parquet(no_column)
+    pd.DataFrame({"request_key": ["k1"], "label": [1]}).to_parquet(no_column)
     text = tmp_path / "text.parquet"
-    text.write_text("request_id,label\n")
+    text.write_text("request_key,label\n")
     cases = [
         ((*RUN[:4], "fraud", *RUN[5:]), "stacks/dev/models/fraud.yaml: no such model; models: churn\n"),
         ((*RUN[:6], "qa", RUN[7]), "stacks/qa: no such stack; existing stacks: dev, prod\n"),
@@ -112,7 +112,7 @@ def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Pa
     served_log(served_days(datetime(2026, 11, 11), {"v6": [0.0]}, 10))[0].to_parquet(log)
     code, out, err = cli(repo, *RUN, "--log", str(log), "--labels", str(no_column))
     assert (code, out) == (2, "")
-    assert err == f"{no_column}: missing column(s) label_time; the quality query reads request_id, label, label_time\n"
+    assert err == f"{no_column}: missing column(s) label_time; the quality query reads request_key, label, label_time\n"
     code, out, err = cli(repo, *RUN, "--log", str(text), "--labels", str(no_column))
     assert (code, out) == (2, "") and err.startswith(f"{text}: not a Parquet file (")
     assert not (repo / ".estaleiro").exists()

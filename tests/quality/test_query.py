@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
@@ -15,7 +16,8 @@ from estaleiro.config.monitoring import Quality
 from estaleiro.quality import reference
 from estaleiro.quality.generate import served_days, served_log
 from estaleiro.quality.local import measure
-from estaleiro.quality.query import parameters, query
+from estaleiro.quality.log_table import REQUEST_KEY, SCHEMAS
+from estaleiro.quality.query import LABEL_COLUMNS, parameters, query
 from estaleiro.quality.windows import METRIC_COLUMNS, Measured
 
 RULE = Quality.model_validate(
@@ -72,6 +74,7 @@ def test_bigquery_reads_the_named_tables_and_duckdb_gets_the_same_query() -> Non
     bigquery = query("bigquery", "bq://acme-ml-dev.estaleiro_dev_requests.churn", "bq://acme-ml-dev.churn.ground_truth")
     assert "FROM `acme-ml-dev`.`estaleiro_dev_requests`.`churn` AS request_log" in bigquery
     assert "FROM `acme-ml-dev`.`churn`.`ground_truth` AS ground_truth" in bigquery
+    assert f"JSON_VALUE(instance, '$.{REQUEST_KEY}')" in bigquery and REQUEST_KEY in LABEL_COLUMNS, "one key name"
     tables = ("bq://acme-ml-dev.estaleiro_dev_requests.churn", "bq://acme-ml-dev.churn.ground_truth")
     assert query("duckdb", *tables) == sqlglot.transpile(bigquery, read="bigquery", write="duckdb", pretty=True)[0]
 
@@ -89,14 +92,22 @@ def test_parameters_are_micro_seconds_and_need_an_aware_time() -> None:
 
 
 def rows(*requests: tuple[int, str, datetime, float]) -> pd.DataFrame:
+    """One request of one instance each: (request key, deployed model id, logging time, score)."""
+    return batched(*((r[1], r[2], [(r[0], r[3])]) for r in requests))
+
+
+def batched(*requests: tuple[str, datetime, list[tuple[object, object]]]) -> pd.DataFrame:
+    """Requests as Vertex logs them: (deployed model id, time, [(instance's key, prediction) ...])."""
     return pd.DataFrame(
         {
-            "endpoint": "churn",
-            "deployed_model_id": [r[1] for r in requests],
-            "logging_time": pd.to_datetime([r[2] for r in requests]).astype("datetime64[us]"),
-            "request_id": np.array([r[0] for r in requests], dtype=np.int64),
-            "request_payload": "{}",
-            "response_payload": [f'{{"predictions": [{r[3]}]}}' for r in requests],
+            "endpoint": "projects/1/locations/europe-west4/endpoints/123456789",
+            "deployed_model_id": [r[0] for r in requests],
+            "logging_time": pd.to_datetime([r[1] for r in requests]).astype("datetime64[us]"),
+            "request_id": [Decimal(8_000_000_000_000_000 + n) for n in range(len(requests))],
+            "request_payload": [
+                [json.dumps({"tenure_months": 3, "request_key": k}) for k, _ in r[2]] for r in requests
+            ],
+            "response_payload": [[json.dumps(p) for _, p in r[2]] for r in requests],
         }
     )
 
@@ -104,7 +115,7 @@ def rows(*requests: tuple[int, str, datetime, float]) -> pd.DataFrame:
 def truth(*labels: tuple[object, int, datetime]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "request_id": [str(label[0]) for label in labels],
+            "request_key": [str(label[0]) for label in labels],
             "label": [label[1] for label in labels],
             "label_time": pd.to_datetime([label[2] for label in labels]).astype("datetime64[us]"),
         }
@@ -162,7 +173,7 @@ def test_the_latest_label_wins_and_duplicates_and_unknown_ids_are_counted(
 
 def test_a_response_without_a_score_is_reported_not_measured(connection: duckdb.DuckDBPyConnection) -> None:
     log = rows((1, "1001", START, 0.9), (2, "1001", START, 0.2))
-    log.loc[1, "response_payload"] = '{"error": "deadline exceeded"}'
+    log.at[1, "response_payload"] = ['{"error": "deadline exceeded"}']
     load(connection, log, truth((1, 1, START + DAY), (2, 0, START + DAY)))
     got = run(connection, START + 3 * DAY)
     [window] = got.windows
@@ -175,3 +186,45 @@ def test_versions_are_measured_apart(connection: duckdb.DuckDBPyConnection) -> N
     load(connection, log, truth((1, 1, START), (2, 0, START), (3, 0, START), (4, 1, START)))
     got = {w.version: w.metrics["accuracy"] for w in run(connection, START + 3 * DAY).windows}
     assert got == {"v6": 1.0, "v7": 0.0}
+
+
+def test_instance_i_of_a_request_is_scored_by_prediction_i_and_labelled_by_its_key(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    log = batched(("1001", START, [("a", 0.9), ("b", 0.1), ("c", 0.8)]), ("1001", START, [("d", 0.2)]))
+    load(connection, log, truth(("a", 1, START + DAY), ("b", 0, START + DAY), ("c", 0, START + DAY), ("d", 1, START)))
+    [window] = run(connection, START + 3 * DAY).windows
+    assert (window.predictions, window.labelled) == (4, 4)
+    assert window.metrics["accuracy"] == 0.5  # a and b right, c and d wrong: paired by position, not by request
+    assert window.metrics["brier"] == pytest.approx((0.1**2 + 0.1**2 + 0.8**2 + 0.8**2) / 4)
+
+
+def test_keys_and_predictions_are_read_in_either_json_spelling(connection: duckdb.DuckDBPyConnection) -> None:
+    log = batched(("1001", START, [(7, "0.9"), ("8", 0.1), ("9", "not a number")]))
+    load(connection, log, truth((7, 1, START), (8, 0, START), (9, 1, START)))
+    got = run(connection, START + 3 * DAY)
+    [window] = got.windows
+    assert (window.predictions, window.labelled, got.unreadable) == (2, 2, 1)
+
+
+def test_an_array_instance_is_served_but_cannot_be_labelled(connection: duckdb.DuckDBPyConnection) -> None:
+    log = rows((1, "1001", START, 0.9))
+    log.at[0, "request_payload"] = ["[3, 1, 0, 55.0, 1]"]
+    load(connection, log, truth((1, 1, START)))
+    got = run(connection, START + 3 * DAY)
+    assert [(w.predictions, w.labelled) for w in got.windows] == [(1, 0)] and got.unknown_labels == 1
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_both_schema_versions_are_measured_alike(connection: duckdb.DuckDBPyConnection, version: str) -> None:
+    drift = {"1001": [0.0, 0.5, 0.9]}
+    log, labels = served_log(served_days(START, drift, 600, seed=1, schema_version=version))
+    assert list(log.columns) == [name for name, _, _ in SCHEMAS[version]]
+    load(connection, log, labels)
+    as_of = START + 5 * DAY
+    got = run(connection, as_of, windows=3)
+    expected = reference.windows(log, labels, RULE, as_of.replace(tzinfo=UTC), 3)
+    assert [(w.predictions, w.labelled) for w in got.windows] == [
+        (row.predictions, row.labelled) for row in expected.itertuples()
+    ]
+    assert sum(w.predictions for w in got.windows) == sum(len(p) for p in log.request_payload) == 1800

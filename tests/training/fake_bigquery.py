@@ -107,6 +107,9 @@ class Warehouse:
             detail = err.errors[0]["description"] if err.errors else str(err)
             raise BigQueryError(400, "invalidQuery", f"Syntax error: {detail}") from None
         tree, tables = self._bind_tables(tree, project, default)
+        _json_arguments_are_strings(
+            tree, {column for name in tables.values() for column in _repeated(self.tables[name])}
+        )
         tree, values = _bind_parameters(tree, parameters)
         connection = duckdb.connect()
         try:
@@ -144,6 +147,32 @@ class Warehouse:
             return exp.table_(alias).as_(node.alias or node.name)
 
         return tree.transform(bind), tables
+
+
+def _repeated(rows: pd.DataFrame | pa.Table) -> set[str]:
+    """The ARRAY columns of a registered table (an Arrow list; in a DataFrame, a column holding lists)."""
+    if isinstance(rows, pa.Table):
+        return {f.name for f in rows.schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)}
+    return {str(c) for c in rows.columns if len(rows) and isinstance(rows[c].iloc[0], list)}
+
+
+JSON_FUNCTIONS = (exp.JSONExtractScalar, exp.JSONExtract, exp.JSONExtractArray)
+
+
+def _json_arguments_are_strings(tree: exp.Expr, repeated: set[str]) -> None:
+    """JSON_VALUE, JSON_QUERY, JSON_EXTRACT(_SCALAR) and JSON_QUERY_ARRAY take a JSON-formatted STRING or a
+    JSON value (standard-sql/json_functions: `JSON_VALUE(json_string_expr[, json_path])`, "json_string_expr:
+    A JSON-formatted string", or `json_expr`: JSON); an ARRAY has no signature. DuckDB would read it as NULL.
+    """
+    for call in tree.find_all(*JSON_FUNCTIONS):
+        argument = call.this
+        if isinstance(argument, exp.Column) and argument.name in repeated:
+            name = call.sql(dialect="bigquery").split("(", 1)[0]
+            raise BigQueryError(
+                400,
+                "invalidQuery",
+                f"No matching signature for function {name} for argument types: ARRAY<STRING>, STRING",
+            )
 
 
 def _readable(warehouse: Warehouse, name: str) -> None:
@@ -190,9 +219,25 @@ def _bind_parameters(tree: exp.Expr, parameters: list[dict[str, Any]]) -> tuple[
     return bound, {k: v for k, v in values.items() if k in used}
 
 
+# How BigQuery marks a JSON column in Arrow (the Storage Read API's extension name for JSON columns,
+# https://cloud.google.com/bigquery/docs/reference/storage#arrow_schema_details).
+JSON_EXTENSION = {b"ARROW:extension:name": b"google:sqlType:json"}
+
+
 def schema(table: pa.Schema) -> dict[str, Any]:
-    """TableSchema (reference/rest/v2/tables#TableSchema): fields with the legacy type names the API returns."""
-    return {"fields": [{"name": f.name, "type": _type(f.type), "mode": "NULLABLE"} for f in table]}
+    """TableSchema (reference/rest/v2/tables#TableSchema): fields with the legacy type names the API returns.
+
+    TableFieldSchema.mode: "NULLABLE, REQUIRED and REPEATED"; an ARRAY<T> column is a field of type T
+    in mode REPEATED (docs/nested-repeated). A string field carrying the JSON extension is type JSON.
+    """
+    return {"fields": [_field(f) for f in table]}
+
+
+def _field(column: pa.Field) -> dict[str, str]:
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        return {"name": column.name, "type": _type(column.type.value_type), "mode": "REPEATED"}
+    json = (column.metadata or {}).items() >= JSON_EXTENSION.items()
+    return {"name": column.name, "type": "JSON" if json else _type(column.type), "mode": "NULLABLE"}
 
 
 def _type(kind: pa.DataType) -> str:
@@ -220,10 +265,10 @@ def _type(kind: pa.DataType) -> str:
 
 def rows(table: pa.Table, int64_timestamps: bool) -> list[dict[str, Any]]:
     """TableRow (reference/rest/v2/tabledata/list): {"f": [{"v": cell}]}, every non-null cell a string."""
-    types = [_type(f.type) for f in table.schema]
+    types = [_field(f)["type"] for f in table.schema]
     columns = []
     for kind, column in zip(types, table.columns, strict=True):
-        if kind == "TIMESTAMP":
+        if kind == "TIMESTAMP" and pa.types.is_timestamp(column.type):
             column = column.cast(pa.timestamp("us", tz=column.type.tz)).cast(pa.int64())
         columns.append(column.to_pylist())
     return [
@@ -232,9 +277,12 @@ def rows(table: pa.Table, int64_timestamps: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _cell(kind: str, value: Any, int64_timestamps: bool) -> str | None:
+def _cell(kind: str, value: Any, int64_timestamps: bool) -> str | list[dict[str, Any]] | None:
     if value is None:
         return None
+    if isinstance(value, list):
+        # A REPEATED cell is a list of {"v": element} (tabledata.list's TableRow, nested-repeated data).
+        return [{"v": _cell(kind, element, int64_timestamps)} for element in value]
     if kind == "BOOLEAN":
         return "true" if value else "false"
     if kind == "FLOAT":
@@ -413,9 +461,11 @@ class Handler(BaseHTTPRequestHandler):
         }
 
     def _stored(self, path: dict[str, str]) -> tuple[str, pa.Table]:
+        """The table as registered (an Arrow table keeps its declared types; a DataFrame is converted)."""
         name = f"{path['project']}.{path['dataset']}.{path['table']}"
         _readable(self.warehouse, name)
-        return name, self.warehouse.run(f"SELECT * FROM `{name}`", [], path["project"], None)
+        stored = self.warehouse.tables[name]
+        return name, stored if isinstance(stored, pa.Table) else pa.Table.from_pandas(stored, preserve_index=False)
 
     def _table(self, path: dict[str, str], _: dict[str, list[str]]) -> dict[str, Any]:
         """tables.get (reference/rest/v2/tables/get): the Table resource, with its schema and numRows."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import requests
 from google.api_core import exceptions
 from google.cloud import bigquery
 
-from tests.training.fake_bigquery import Warehouse, serve, warehouse_client
+from tests.training.fake_bigquery import BigQueryError, Warehouse, serve, warehouse_client
 
 PROJECT = "acme-ml-dev"
 V2 = "/bigquery/v2/projects/acme-ml-dev"
@@ -222,3 +224,36 @@ def test_the_real_client_reads_a_table_and_runs_a_parameterised_query(fake: tupl
     assert f"{V2}/datasets/churn/tables/training/data" in paths and f"{V2}/jobs" in paths
     with pytest.raises(exceptions.NotFound, match=r"churn\.missing was not found"):
         client.query("SELECT 1 FROM churn.missing").result()
+
+
+def test_a_repeated_column_is_its_element_type_in_mode_repeated_and_json_and_numeric_keep_their_names() -> None:
+    warehouse = Warehouse()
+    schema = pa.schema(
+        [
+            ("ids", pa.decimal128(38, 9)),
+            ("payload", pa.list_(pa.string())),
+            pa.field("document", pa.string(), metadata={b"ARROW:extension:name": b"google:sqlType:json"}),
+        ]
+    )
+    rows = {"ids": [Decimal(7)], "payload": [["a", "b"]], "document": ['{"x": 1}']}
+    warehouse.add(f"{PROJECT}.logs.requests", pa.Table.from_pydict(rows, schema=schema))
+    with serve(warehouse) as endpoint:
+        table = _get(endpoint, "/datasets/logs/tables/requests").json()
+        data = _get(endpoint, "/datasets/logs/tables/requests/data").json()
+    assert [(f["name"], f["type"], f["mode"]) for f in table["schema"]["fields"]] == [
+        ("ids", "NUMERIC", "NULLABLE"),
+        ("payload", "STRING", "REPEATED"),
+        ("document", "JSON", "NULLABLE"),
+    ]
+    assert data["rows"] == [{"f": [{"v": "7.000000000"}, {"v": [{"v": "a"}, {"v": "b"}]}, {"v": '{"x": 1}'}]}]
+
+
+def test_json_functions_refuse_an_array_argument_as_bigquery_has_no_such_signature() -> None:
+    warehouse = Warehouse()
+    warehouse.add(f"{PROJECT}.logs.requests", pa.table({"payload": [["1"]], "text": ['{"a": 1}']}))
+    ok = warehouse.run("SELECT JSON_VALUE(text, '$.a') AS a FROM `logs.requests`", [], PROJECT, None)
+    assert ok.column("a").to_pylist() == ["1"]
+    for call in ("JSON_VALUE(payload, '$[0]')", "JSON_QUERY(payload, '$')", "JSON_EXTRACT_SCALAR(payload, '$')"):
+        with pytest.raises(BigQueryError, match=r"No matching signature for function JSON_.* ARRAY<STRING>") as err:
+            warehouse.run(f"SELECT {call} FROM `logs.requests`", [], PROJECT, None)
+        assert (err.value.status, err.value.reason) == (400, "invalidQuery")
