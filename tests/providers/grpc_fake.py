@@ -149,9 +149,12 @@ class GrpcFake:
         return handle
 
     # -- operations ----------------------------------------------------------------------------
-    def operation(self, method: str, apply: Callable[[], Any]) -> operations_pb2.Operation:
-        """[lro] Accept the request now; `apply` runs when the operation ends, unless it is set to fail."""
-        name = f"{self.operations_parent}/operations/{next(self._ids)}"
+    def operation(self, method: str, apply: Callable[[], Any], parent: str = "") -> operations_pb2.Operation:
+        """[lro] Accept the request now; `apply` runs when the operation ends, unless it is set to fail.
+
+        The operation is named under `parent` (a resource) when given, else under `operations_parent`.
+        """
+        name = f"{parent or self.operations_parent}/operations/{next(self._ids)}"
         fails = self._failing_operations[method] > 0
         self._failing_operations[method] -= int(fails)
         self.operations[name] = Operation(method, apply, self.operation_polls, fails)
