@@ -517,6 +517,9 @@ class FakeVertex(GrpcFake):
             raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, "model still takes traffic; give a new split")
 
         def apply() -> v1.UndeployModelResponse:
+            # [undeploy] "... when this method executes": traffic given to it since the request still counts
+            if not request.traffic_split and state.split.get(gone) and len(state.deployed) > 1:
+                raise Rejected(grpc.StatusCode.FAILED_PRECONDITION, f"deployed model {gone} takes traffic")
             del state.deployed[gone]
             after = split if request.traffic_split else {k: v for k, v in state.split.items() if k != gone}
             # [undeploy] "If last DeployedModel is being undeployed ... traffic_split will always end up empty"

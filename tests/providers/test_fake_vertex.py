@@ -446,3 +446,17 @@ def test_logging_is_refused_on_a_peered_endpoint(vertex: FakeVertex, clients: Ve
     peered = logged_endpoint("bq://acme-ml-dev", network="projects/412345678901/global/networks/ml-serving")
     with pytest.raises(InvalidArgument, match="peered"):
         create(clients, peered, "333333333")
+
+
+def test_an_undeploy_fails_if_the_model_took_traffic_before_it_ran(
+    vertex: FakeVertex, clients: VertexClients, endpoints: Any
+) -> None:
+    """es.proto UndeployModelRequest: undeployed "only if it doesn't have any traffic ... when this method executes"."""
+    first = deploy(clients, endpoints, {"0": 100})
+    second = deploy(clients, endpoints, {first: 100, "0": 0})
+    running = endpoints.undeploy_model(request=UndeployModelRequest(endpoint=ENDPOINT, deployed_model_id=second))
+    mask = FieldMask(paths=["traffic_split"])
+    endpoints.update_endpoint(endpoint=Endpoint(name=ENDPOINT, traffic_split={first: 50, second: 50}), update_mask=mask)
+    with pytest.raises(FailedPrecondition, match="takes traffic"):
+        clients.wait(running)
+    assert set(vertex.endpoint(ENDPOINT).deployed) == {first, second}
