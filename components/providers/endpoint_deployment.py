@@ -40,6 +40,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
+from components.providers.model_version import uploaded_here
 from components.providers.resource_names import model_version_ids
 from components.providers.vertex_clients import VertexProvider
 
@@ -212,6 +213,9 @@ class EndpointDeploymentProvider(VertexProvider):
     def _hold_default(self, region: str, desired: Mapping[str, Mapping[str, Any]]) -> None:
         """The version taking the most traffic holds its model's `default` alias (on a tie, the holder keeps it).
 
+        `default` moves only among the versions this stack uploaded: taken from a version uploaded
+        by hand, it would change what that person's `models/ID` calls resolve to.
+
         Vertex keeps `default` on exactly one version and, when its holder is deleted, hands it to
         the newest version, which may be a canary: moving it here first keeps it on what serves.
         One read per run; a write only when the alias has to move.
@@ -224,6 +228,8 @@ class EndpointDeploymentProvider(VertexProvider):
         client, retry = self.clients.model_service(region), self.clients.retry()
         holder = client.get_model(name=leaders[0].partition("@")[0], retry=retry)
         if (model_version_ids(holder.name)[0], holder.version_id) in {model_version_ids(m) for m in leaders}:
+            return
+        if not uploaded_here(holder):  # a version someone uploaded by hand keeps what they gave it
             return
         client.merge_version_aliases(name=leaders[0], version_aliases=[DEFAULT_ALIAS], retry=retry)
 

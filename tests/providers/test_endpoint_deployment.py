@@ -353,3 +353,18 @@ def test_a_model_deployed_by_hand_survives_create_update_and_delete(
     assert updated.outs is not None and foreign in vertex.endpoint(ENDPOINT).deployed
     provider.delete("id", updated.outs)
     assert list(vertex.endpoint(ENDPOINT).deployed) == [foreign]
+
+
+def test_default_stays_on_a_version_uploaded_by_hand(
+    vertex: FakeVertex, clients: VertexClients, provider: EndpointDeploymentProvider
+) -> None:
+    """`default` moves only among our versions: one a person uploaded first (so it holds `default`) keeps it."""
+    from tests.providers.test_model_version import MODEL, upload_by_hand
+
+    upload_by_hand(clients, "experiment")
+    versions = ModelVersionProvider(clients)
+    registered = {v: versions.create(version_props(v)).id for v in ("v6", "v7")}
+    wanted = spec({"v6": 100})
+    wanted["versions"]["v6"]["model"] = registered["v6"]
+    provider.create(wanted)
+    assert vertex.default_version(MODEL) == "experiment"
