@@ -399,8 +399,10 @@ class FakeVertex(GrpcFake):
         logging = endpoint.predict_request_response_logging_config
         if not logging.enabled:
             return ""
-        # [types] the endpoint-type comparison lists request-response logging as not supported on
-        # private endpoints (private services access, `network` set); no error code is documented
+        # [types] the endpoint-type comparison (as issue 16 reads it) lists request-response logging as not
+        # supported on private endpoints (private services access, `network` set); the excerpts of that page
+        # and of [psa] "Limitations of private endpoints" reachable here cut off before that row, so this
+        # rule is taken from the issue's reading, not re-read. No error code is documented.
         if endpoint.network:
             raise Rejected(
                 grpc.StatusCode.INVALID_ARGUMENT, "request-response logging is not supported on a peered endpoint"
@@ -497,7 +499,7 @@ class FakeVertex(GrpcFake):
             self._record(state, split)
             return v1.DeployModelResponse(deployed_model=deployed)
 
-        operation = self.operation("DeployModel", apply, name)
+        operation = self.operation("DeployModel", apply, name)  # [deploy-api] named under the endpoint
         state.deploying[deployed_id] = operation.name
         return operation
 
