@@ -7,6 +7,14 @@ never by the full name: Vertex spells names with the project number, the inputs 
 project id. A replacement (new artifact, image or key under the
 same key) takes the alias off the old version, uploads the new one, and leaves the old
 version to Pulumi's delete once the endpoint has moved off it: create before delete.
+
+This resource touches only the versions it uploaded: update and delete act on the exact
+version id recorded in its state, and every version it uploads carries the label
+`uploaded-by: estaleiro`, so a version someone uploaded by hand to the same model is never
+adopted, relabelled, stripped of an alias or deleted. If such a version holds the alias of a
+version key, the create is refused with a message naming it (Vertex would otherwise move the
+alias off it: "If you apply an existing alias that is used in another model version, the alias
+is removed from that version", https://cloud.google.com/vertex-ai/docs/model-registry/model-alias).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from components.providers.vertex_clients import VertexProvider
 
 REPLACE_ON = ("project", "region", "model_id", "version", "artifact_uri", "serving_image", "encryption_key")
 UPDATE_ON = ("display_name", "description", "labels")
+UPLOADED_BY = {"uploaded-by": "estaleiro"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,12 @@ def model_name(props: Mapping[str, Any]) -> str:
 
 
 def version_labels(props: Mapping[str, Any]) -> dict[str, str]:
-    return {**props.get("labels", {}), "version": props["version"]}
+    return {**props.get("labels", {}), "version": props["version"], **UPLOADED_BY}
+
+
+def uploaded_here(model: Any) -> bool:
+    """Whether a registered version is one this provider uploaded (it carries the label it sets)."""
+    return all(model.labels.get(key) == value for key, value in UPLOADED_BY.items())
 
 
 def _built_from(model: Any, props: Mapping[str, Any]) -> bool:
@@ -117,6 +131,11 @@ class ModelVersionProvider(VertexProvider):
         except NotFound:
             return None
         versioned = f"{model.name}@{model.version_id}"
+        if not uploaded_here(model):
+            raise ValueError(
+                f"{model_name(props)}: alias {props['version']} is held by version {model.version_id}, which this "
+                f"stack did not upload; remove that alias from it (or rename the version key) and run again"
+            )
         if _built_from(model, props):
             return versioned
         client.merge_version_aliases(name=versioned, version_aliases=[f"-{props['version']}"], retry=retry)

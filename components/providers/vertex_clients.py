@@ -94,6 +94,43 @@ class VertexClients:
         # api_core leaves Operation.result unannotated.
         return operation.result(timeout=self.operation_timeout, retry=self.retry(), polling=polling)  # type: ignore[no-untyped-call]
 
+    def settle(self, client: Any, resource: str) -> None:
+        """Wait until no operation on `resource` is running (whoever started it: a killed run, a concurrent one).
+
+        Vertex lists a resource's long-running operations under it (aiplatform_v1.yaml binds
+        google.longrunning.Operations.ListOperations to `projects/*/locations/*/endpoints/*/operations`;
+        the GAPIC clients carry it as `list_operations`). A finished operation stays listed with
+        `done` set; its outcome is not ours to judge, so a failed one is not raised here.
+        """
+        from google.api_core.retry import Retry, if_exception_type
+
+        for name in self._running(client, resource):
+
+            def finished(name: str = name) -> None:
+                if not client.get_operation(request={"name": name}, retry=self.retry()).done:
+                    raise _Running(name)
+
+            Retry(
+                predicate=if_exception_type(_Running),
+                initial=self.initial_delay,
+                maximum=self.max_delay,
+                multiplier=2.0,
+                timeout=self.operation_timeout,
+            )(finished)()
+
+    def _running(self, client: Any, resource: str) -> list[str]:
+        names, token = [], ""
+        while True:
+            listed = client.list_operations(request={"name": resource, "page_token": token}, retry=self.retry())
+            names += [operation.name for operation in listed.operations if not operation.done]
+            token = listed.next_page_token
+            if not token:
+                return names
+
+
+class _Running(Exception):
+    """An operation someone else started has not ended yet (polled again with backoff)."""
+
 
 class VertexProvider(ResourceProvider):
     """A dynamic provider that reaches Vertex AI through `clients`.

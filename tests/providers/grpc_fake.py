@@ -149,9 +149,12 @@ class GrpcFake:
         return handle
 
     # -- operations ----------------------------------------------------------------------------
-    def operation(self, method: str, apply: Callable[[], Any]) -> operations_pb2.Operation:
-        """[lro] Accept the request now; `apply` runs when the operation ends, unless it is set to fail."""
-        name = f"{self.operations_parent}/operations/{next(self._ids)}"
+    def operation(self, method: str, apply: Callable[[], Any], parent: str = "") -> operations_pb2.Operation:
+        """[lro] Accept the request now; `apply` runs when the operation ends, unless it is set to fail.
+
+        The operation is named under `parent` (a resource) when given, else under `operations_parent`.
+        """
+        name = f"{parent or self.operations_parent}/operations/{next(self._ids)}"
         fails = self._failing_operations[method] > 0
         self._failing_operations[method] -= int(fails)
         self.operations[name] = Operation(method, apply, self.operation_polls, fails)
@@ -164,10 +167,14 @@ class GrpcFake:
         if operation.fails:
             done.error.CopyFrom(status_pb2.Status(code=code_pb2.INTERNAL, message=f"{operation.method} failed"))
         else:
-            result = operation.apply()
-            packed = any_pb2.Any()
-            packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
-            done.response.CopyFrom(packed)
+            try:
+                result = operation.apply()
+            except Rejected as rejected:  # what the work found when it ran: the operation ends with that error
+                done.error.CopyFrom(status_pb2.Status(code=rejected.code.value[0], message=str(rejected)))
+            else:
+                packed = any_pb2.Any()
+                packed.Pack(type(result).pb(result) if hasattr(type(result), "pb") else result)
+                done.response.CopyFrom(packed)
         operation.result = done
 
     def _get_operation(self, request: operations_pb2.GetOperationRequest) -> operations_pb2.Operation:

@@ -114,7 +114,8 @@ def test_no_change_makes_no_mutating_call(
     provider.create(wanted)
     vertex.calls.clear()
     provider.update("id", wanted, wanted)
-    assert vertex.calls == ["GetEndpoint", "GetModel"]  # what serves, and which version holds `default`
+    # what runs on the endpoint, what serves, and which version holds `default`
+    assert vertex.calls == ["ListOperations", "GetEndpoint", "GetModel"]
 
 
 def test_autoscaling_change_mutates_in_place(
@@ -296,3 +297,74 @@ def test_a_peering_endpoint_swaps_its_one_model(
     provider.update("id", {}, {**spec({"v7": 100}), "endpoint": peered})
     assert vertex.serving(peered) == {"v7": 100}
     assert vertex.mutating_calls() == ["UndeployModel", "DeployModel", "MergeVersionAliases"]
+
+
+def test_a_new_service_account_redeploys_without_downtime(
+    vertex: FakeVertex, provider: EndpointDeploymentProvider, models: dict[str, str]
+) -> None:
+    """MutateDeployedModel cannot change the identity a model runs as: a new deployment takes over."""
+    created = provider.create(spec({"v6": 100}))
+    vertex.calls.clear()
+    other = "dev-model-serving-2@acme-ml-dev.iam.gserviceaccount.com"
+    wanted = spec({"v6": 100})
+    wanted["versions"]["v6"]["service_account"] = other
+    assert created.outs is not None
+    provider.update("id", created.outs, wanted)
+    assert [m.service_account for m in deployed(vertex)] == [other]
+    assert vertex.mutating_calls() == ["DeployModel", "UpdateEndpoint", "UndeployModel"]
+    assert vertex.serving(ENDPOINT) == {"v6": 100}
+
+
+def deploy_by_hand(clients: VertexClients, display_name: str, percent: int) -> str:
+    """Someone deploys v6 on the same endpoint from the console, with the split they choose."""
+    from google.cloud.aiplatform_v1 import DedicatedResources, DeployedModel, DeployModelRequest, MachineSpec
+
+    endpoint = clients.endpoint_service(REGION).get_endpoint(name=ENDPOINT)
+    split = {**dict(endpoint.traffic_split), "0": percent} if endpoint.traffic_split else {"0": 100}
+    if percent and endpoint.traffic_split:
+        split = {"0": 100, **{k: 0 for k in endpoint.traffic_split}}
+    model = DeployedModel(
+        model=f"projects/{PROJECT}/locations/{REGION}/models/acme-ml-dev-churn@1",
+        display_name=display_name,
+        service_account=SA,
+        dedicated_resources=DedicatedResources(
+            machine_spec=MachineSpec(machine_type="n1-standard-4"), min_replica_count=1, max_replica_count=3
+        ),
+    )
+    request = DeployModelRequest(endpoint=ENDPOINT, deployed_model=model, traffic_split=split)
+    return str(clients.wait(clients.endpoint_service(REGION).deploy_model(request=request)).deployed_model.id)
+
+
+@pytest.mark.parametrize("display_name", ["v6", "shadow"])
+def test_a_model_deployed_by_hand_survives_create_update_and_delete(
+    vertex: FakeVertex,
+    clients: VertexClients,
+    provider: EndpointDeploymentProvider,
+    models: dict[str, str],
+    display_name: str,
+) -> None:
+    """Ours by exact id only: a foreign deployment (even of the same version, under the same name) is
+    never adopted or undeployed, and takes no traffic the manifest does not give it."""
+    foreign = deploy_by_hand(clients, display_name, 100)
+    created = provider.create(spec({"v6": 100}))
+    assert created.outs is not None and created.outs["deployed_model_ids"]["v6"] != foreign
+    assert foreign in vertex.endpoint(ENDPOINT).deployed and vertex.endpoint(ENDPOINT).split.get(foreign, 0) == 0
+    updated = provider.update("id", created.outs, spec({"v7": 100}))
+    assert updated.outs is not None and foreign in vertex.endpoint(ENDPOINT).deployed
+    provider.delete("id", updated.outs)
+    assert list(vertex.endpoint(ENDPOINT).deployed) == [foreign]
+
+
+def test_default_stays_on_a_version_uploaded_by_hand(
+    vertex: FakeVertex, clients: VertexClients, provider: EndpointDeploymentProvider
+) -> None:
+    """`default` moves only among our versions: one a person uploaded first (so it holds `default`) keeps it."""
+    from tests.providers.test_model_version import MODEL, upload_by_hand
+
+    upload_by_hand(clients, "experiment")
+    versions = ModelVersionProvider(clients)
+    registered = {v: versions.create(version_props(v)).id for v in ("v6", "v7")}
+    wanted = spec({"v6": 100})
+    wanted["versions"]["v6"]["model"] = registered["v6"]
+    provider.create(wanted)
+    assert vertex.default_version(MODEL) == "experiment"

@@ -6,14 +6,24 @@ from typing import Any
 
 import grpc
 import pytest
-from google.api_core.exceptions import FailedPrecondition, GoogleAPICallError, InvalidArgument, NotFound
+from google.api_core.exceptions import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    GoogleAPICallError,
+    InvalidArgument,
+    NotFound,
+)
 from google.cloud.aiplatform_v1 import (
+    BigQueryDestination,
     CreateEndpointRequest,
     DeployedModel,
     DeployModelRequest,
     Endpoint,
     Model,
     ModelContainerSpec,
+    MutateDeployedModelRequest,
+    PredictRequestResponseLoggingConfig,
     PrivateServiceConnectConfig,
     UndeployModelRequest,
     UploadModelRequest,
@@ -295,3 +305,158 @@ def test_a_killed_caller_sees_cancelled_while_the_cloud_finishes_the_work(
         upload(clients, a_model(), model_id="m")
     assert killed.value.grpc_status_code == grpc.StatusCode.CANCELLED  # type: ignore[attr-defined]
     assert len(vertex.model_versions(f"{LOCATION}/models/m")) == 1
+
+
+# -- operations on an endpoint, ids, etags -------------------------------------------------------
+def test_deploy_model_applies_its_split_when_the_operation_ends(
+    vertex: FakeVertex, clients: VertexClients, endpoints: Any
+) -> None:
+    """es.proto DeployModelRequest.traffic_split overwrites the endpoint's split: at the end of the operation."""
+    first = deploy(clients, endpoints, {"0": 100})
+    request = DeployModelRequest(
+        endpoint=ENDPOINT, deployed_model=DeployedModel(model=f"{MODEL}@v6", display_name="v6"), traffic_split={}
+    )
+    running = endpoints.deploy_model(request=request)
+    second = deploy(clients, endpoints, {first: 50, "0": 50})
+    assert running.operation.name.startswith(f"{vertex.canonical(ENDPOINT)}/operations/")
+    vertex.finish_operations()
+    assert vertex.endpoint(ENDPOINT).split == {first: 50, second: 50}  # an empty split leaves it alone
+    stale = DeployModelRequest(
+        endpoint=ENDPOINT, deployed_model=DeployedModel(model=f"{MODEL}@v6"), traffic_split={first: 100, "0": 0}
+    )
+    endpoints.deploy_model(request=stale)
+    endpoints.update_endpoint(
+        endpoint=Endpoint(name=ENDPOINT, traffic_split={second: 100}), update_mask=FieldMask(paths=["traffic_split"])
+    )
+    clients.wait(endpoints.undeploy_model(request=UndeployModelRequest(endpoint=ENDPOINT, deployed_model_id=first)))
+    vertex.finish_operations()
+    assert "names models not deployed" in " ".join(serving_violations(vertex.endpoint(ENDPOINT).history))
+    vertex.endpoint(ENDPOINT).history.clear()  # the point of this test, not a fault of the fixture's endpoint
+
+
+def test_an_endpoint_lists_its_own_operations(vertex: FakeVertex, clients: VertexClients, endpoints: Any) -> None:
+    vertex.add_endpoint(PSC, psc_projects=["acme-ml-prod"])
+    deploy(clients, endpoints, {"0": 100})
+    request = DeployModelRequest(endpoint=PSC, deployed_model=DeployedModel(model=f"{MODEL}@v6"), traffic_split={})
+    running = endpoints.deploy_model(request=request).operation.name
+    listed = endpoints.list_operations(request={"name": PSC}).operations
+    assert [(o.name, o.done) for o in listed] == [(running, False)]
+    [done] = endpoints.list_operations(request={"name": ENDPOINT}).operations
+    assert done.done and done.name.startswith(vertex.canonical(ENDPOINT))
+
+
+@pytest.mark.parametrize(("given", "refused"), [("12345678901", InvalidArgument), ("12a", InvalidArgument)])
+def test_a_deployed_model_id_is_one_to_ten_digits(
+    clients: VertexClients, endpoints: Any, given: str, refused: type
+) -> None:
+    model = DeployedModel(id=given, model=f"{MODEL}@v6")
+    with pytest.raises(refused):
+        endpoints.deploy_model(request=DeployModelRequest(endpoint=ENDPOINT, deployed_model=model))
+
+
+def test_a_deployed_model_id_names_one_model_even_while_it_deploys(clients: VertexClients, endpoints: Any) -> None:
+    model = DeployedModel(id="4242", model=f"{MODEL}@v6")
+    endpoints.deploy_model(request=DeployModelRequest(endpoint=ENDPOINT, deployed_model=model))
+    with pytest.raises(AlreadyExists):
+        endpoints.deploy_model(request=DeployModelRequest(endpoint=ENDPOINT, deployed_model=model))
+
+
+def test_a_split_written_with_a_stale_etag_is_aborted(clients: VertexClients, endpoints: Any) -> None:
+    first = deploy(clients, endpoints, {"0": 100})
+    read = endpoints.get_endpoint(name=ENDPOINT)
+    second = deploy(clients, endpoints, {first: 100, "0": 0})
+    mask = FieldMask(paths=["traffic_split"])
+    with pytest.raises(Aborted):
+        endpoints.update_endpoint(
+            endpoint=Endpoint(name=ENDPOINT, traffic_split={first: 100}, etag=read.etag), update_mask=mask
+        )
+    fresh = endpoints.get_endpoint(name=ENDPOINT).etag
+    split = {first: 50, second: 50}
+    assert endpoints.update_endpoint(
+        endpoint=Endpoint(name=ENDPOINT, traffic_split=split, etag=fresh), update_mask=mask
+    )
+
+
+def test_a_deployed_model_being_undeployed_is_not_undeployed_twice(
+    vertex: FakeVertex, clients: VertexClients, endpoints: Any
+) -> None:
+    only = deploy(clients, endpoints, {"0": 100})
+    endpoints.undeploy_model(request=UndeployModelRequest(endpoint=ENDPOINT, deployed_model_id=only))
+    with pytest.raises(FailedPrecondition, match="being undeployed"):
+        endpoints.undeploy_model(request=UndeployModelRequest(endpoint=ENDPOINT, deployed_model_id=only))
+
+
+def test_the_service_account_is_not_mutable(clients: VertexClients, endpoints: Any) -> None:
+    """es.proto MutateDeployedModelRequest.deployed_model lists what "can be mutated": no service account."""
+    only = deploy(clients, endpoints, {"0": 100})
+    request = MutateDeployedModelRequest(
+        endpoint=ENDPOINT,
+        deployed_model=DeployedModel(id=only, service_account="other@acme-ml-dev.iam.gserviceaccount.com"),
+        update_mask=FieldMask(paths=["service_account"]),
+    )
+    with pytest.raises(InvalidArgument, match="immutable"):
+        endpoints.mutate_deployed_model(request=request)
+
+
+def test_a_teardown_that_leaves_a_foreign_model_is_not_downtime() -> None:
+    history = [
+        Snapshot(frozenset({"1", "9"}), {"1": 100}),
+        Snapshot(frozenset({"1", "9"}), {}),
+        Snapshot(frozenset({"9"}), {}),
+    ]
+    assert serving_violations(history) == []
+    assert serving_violations(history[:2]) != []  # emptied, and nothing went: downtime
+
+
+# -- request-response logging at CreateEndpoint ---------------------------------------------------
+def logged_endpoint(uri: str, network: str = "") -> Endpoint:
+    return Endpoint(
+        display_name="e",
+        network=network,
+        predict_request_response_logging_config=PredictRequestResponseLoggingConfig(
+            enabled=True, sampling_rate=1.0, bigquery_destination=BigQueryDestination(output_uri=uri)
+        ),
+    )
+
+
+def create(clients: VertexClients, endpoint: Endpoint, endpoint_id: str) -> Any:
+    service = clients.endpoint_service("us-central1")
+    return clients.wait(service.create_endpoint(parent=LOCATION, endpoint=endpoint, endpoint_id=endpoint_id))
+
+
+def test_a_log_table_that_exists_is_refused(vertex: FakeVertex, clients: VertexClients) -> None:
+    """io.proto BigQueryDestination: with a full table reference "table must not exist"; Vertex creates it."""
+    vertex.bigquery_datasets.add("acme-ml-dev.serving_logs")
+    create(clients, logged_endpoint("bq://acme-ml-dev.serving_logs.churn"), "333333333")
+    assert "acme-ml-dev.serving_logs.churn" in vertex.bigquery_tables
+    with pytest.raises(FailedPrecondition, match="already exists"):
+        create(clients, logged_endpoint("bq://acme-ml-dev.serving_logs.churn"), "444444444")
+    create(clients, logged_endpoint("bq://acme-ml-dev.serving_logs.churn_444444444"), "444444444")
+
+
+def test_a_log_table_needs_its_dataset(vertex: FakeVertex, clients: VertexClients) -> None:
+    """io.proto BigQueryDestination: with a full table reference "the Dataset must exist"."""
+    with pytest.raises(FailedPrecondition, match="does not exist"):
+        create(clients, logged_endpoint("bq://acme-ml-dev.serving_logs.churn"), "333333333")
+    create(clients, logged_endpoint("bq://acme-ml-dev"), "333333333")  # a project only: Vertex makes both
+
+
+def test_logging_is_refused_on_a_peered_endpoint(vertex: FakeVertex, clients: VertexClients) -> None:
+    """choose-endpoint-type: request-response logging is not supported on private services access endpoints."""
+    peered = logged_endpoint("bq://acme-ml-dev", network="projects/412345678901/global/networks/ml-serving")
+    with pytest.raises(InvalidArgument, match="peered"):
+        create(clients, peered, "333333333")
+
+
+def test_an_undeploy_fails_if_the_model_took_traffic_before_it_ran(
+    vertex: FakeVertex, clients: VertexClients, endpoints: Any
+) -> None:
+    """es.proto UndeployModelRequest: undeployed "only if it doesn't have any traffic ... when this method executes"."""
+    first = deploy(clients, endpoints, {"0": 100})
+    second = deploy(clients, endpoints, {first: 100, "0": 0})
+    running = endpoints.undeploy_model(request=UndeployModelRequest(endpoint=ENDPOINT, deployed_model_id=second))
+    mask = FieldMask(paths=["traffic_split"])
+    endpoints.update_endpoint(endpoint=Endpoint(name=ENDPOINT, traffic_split={first: 50, second: 50}), update_mask=mask)
+    with pytest.raises(FailedPrecondition, match="takes traffic"):
+        clients.wait(running)
+    assert set(vertex.endpoint(ENDPOINT).deployed) == {first, second}

@@ -8,7 +8,7 @@ from pathlib import Path
 import dill
 import grpc
 import pytest
-from google.api_core.exceptions import GoogleAPICallError
+from google.api_core.exceptions import GoogleAPICallError, NotFound
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.model_version import ModelVersionProvider
@@ -46,7 +46,7 @@ def test_first_version_creates_the_model_then_versions_join_it(vertex: FakeVerte
     assert (second.outs["versioned_name"], second.outs["version_id"]) == (f"{NAMED}@2", "2")
     stored = vertex.model_versions(MODEL)
     assert [m.version_aliases[0] for m in stored] == ["v6", "v7"]
-    assert stored[1].labels == {"env": "dev", "card": "churn-v7", "version": "v7"}
+    assert stored[1].labels == {"env": "dev", "card": "churn-v7", "version": "v7", "uploaded-by": "estaleiro"}
     assert stored[1].encryption_spec.kms_key_name.endswith("cryptoKeys/vertex")
     assert stored[1].container_spec.image_uri.endswith("xgboost-cpu.2-1:latest")
 
@@ -110,7 +110,13 @@ def test_labels_update_the_version_and_the_display_name_updates_the_model(
     provider.update(v6.id, props("v6"), relabelled)
     assert vertex.mutating_calls() == ["UpdateModel"]
     first, second = vertex.model_versions(MODEL)
-    assert first.labels == {"env": "dev", "card": "churn-v6", "reviewed": "yes", "version": "v6"}
+    assert first.labels == {
+        "env": "dev",
+        "card": "churn-v6",
+        "reviewed": "yes",
+        "version": "v6",
+        "uploaded-by": "estaleiro",
+    }
     assert "reviewed" not in second.labels and first.artifact_uri == "gs://acme-ml-dev-models/churn/v6/"
     provider.update(v6.id, relabelled, {**relabelled, "display_name": "Churn"})
     assert [m.display_name for m in vertex.model_versions(MODEL)] == ["Churn", "Churn"]
@@ -140,3 +146,50 @@ def test_importing_the_providers_does_not_import_aiplatform() -> None:
     )
     run = subprocess.run([sys.executable, "-c", probe], cwd=REPO, check=True, capture_output=True, text=True)
     assert run.stdout.strip() == "[]"
+
+
+def upload_by_hand(clients: VertexClients, alias: str, **labels: str) -> str:
+    """Someone uploads a version of the same model from the console, with the alias and labels they choose."""
+    from google.cloud.aiplatform_v1 import Model, ModelContainerSpec, UploadModelRequest
+
+    wanted = props(alias)
+    model = Model(
+        display_name="by hand",
+        artifact_uri=str(wanted["artifact_uri"]),
+        container_spec=ModelContainerSpec(image_uri=str(wanted["serving_image"])),
+        version_aliases=[alias],
+        labels=labels,
+        encryption_spec={"kms_key_name": str(wanted["encryption_key"])},
+    )
+    service = clients.model_service(REGION)
+    try:
+        service.get_model(name=MODEL)
+        placement = {"parent_model": MODEL}
+    except NotFound:
+        placement = {"model_id": "acme-ml-dev-churn"}
+    request = UploadModelRequest(parent=LOCATION, model=model, **placement)
+    response = clients.wait(service.upload_model(request=request))
+    return f"{response.model}@{response.model_version_id}"
+
+
+@pytest.mark.parametrize("labels", [{}, {"env": "dev", "card": "churn-v7", "version": "v7"}])
+def test_a_version_uploaded_by_hand_under_our_key_is_neither_adopted_nor_touched(
+    vertex: FakeVertex, clients: VertexClients, labels: dict[str, str]
+) -> None:
+    """Ours by exact id only: a version holding our key's alias that this provider did not upload is
+    refused with a message, never adopted (and later deleted) nor stripped of its alias."""
+    provider = ModelVersionProvider(clients)
+    provider.create(props("v6"))
+    by_hand = upload_by_hand(clients, "v7", **labels)
+    with pytest.raises(ValueError, match=r"alias v7 is held by version 2, which this stack did not upload"):
+        provider.create(props("v7"))
+    [hand] = [m for m in vertex.model_versions(MODEL) if f"{m.name}@{m.version_id}" == by_hand]
+    assert hand.version_aliases == ["v7"] and len(vertex.model_versions(MODEL)) == 2
+
+
+def test_deleting_ours_leaves_a_version_uploaded_by_hand(vertex: FakeVertex, clients: VertexClients) -> None:
+    provider = ModelVersionProvider(clients)
+    ours = provider.create(props("v6"))
+    by_hand = upload_by_hand(clients, "experiment")
+    provider.delete(ours.id, props("v6"))
+    assert [f"{m.name}@{m.version_id}" for m in vertex.model_versions(MODEL)] == [by_hand]

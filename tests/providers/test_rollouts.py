@@ -8,6 +8,7 @@ next `up` runs it again from what the cloud holds.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import grpc
@@ -18,7 +19,7 @@ from components.providers.endpoint_deployment import EndpointDeploymentProvider
 from components.providers.model_version import ModelVersionProvider
 from components.providers.vertex_clients import VertexClients
 from tests.providers.conftest import LOCATION, REGION, as_pulumi_sends
-from tests.providers.fake_vertex import FakeVertex
+from tests.providers.fake_vertex import FakeVertex, serving_violations
 from tests.providers.test_model_version import MODEL
 from tests.providers.test_model_version import props as version_props
 
@@ -33,7 +34,7 @@ class Stack:
         self.versions = ModelVersionProvider(clients)
         self.deployment = EndpointDeploymentProvider(clients)
         self.registered: dict[str, str] = {}  # version key -> ModelVersion id, as saved in state
-        self.deployed: dict[str, object] | None = None  # the deployment's saved inputs
+        self.deployed: dict[str, object] | None = None  # the deployment's saved state (its outputs)
 
     def up(self, split: dict[str, int]) -> None:
         for version in split:
@@ -41,10 +42,9 @@ class Stack:
                 self.registered[version] = self.versions.create(version_props(version)).id
         wanted = self.inputs(split)
         if self.deployed is None:
-            self.deployment.create(wanted)
+            self.deployed = self.deployment.create(wanted).outs
         else:
-            self.deployment.update("id", self.deployed, wanted)
-        self.deployed = wanted
+            self.deployed = self.deployment.update("id", self.deployed, wanted).outs
         for version in [v for v in self.registered if v not in split]:
             self.versions.delete(self.registered[version], version_props(version))
             del self.registered[version]
@@ -170,3 +170,63 @@ def test_a_wait_that_runs_out_raises_and_the_rerun_does_not_deploy_again(
     impatient.up({"v6": 90, "v7": 10})
     settled(prod, {"v6": 90, "v7": 10})
     assert prod.calls.count("DeployModel") == 2  # v6 once, v7 once
+
+
+def killed_while_deploying(prod: FakeVertex, clients: VertexClients, stack: Stack, split: dict[str, int]) -> None:
+    """A run killed while its DeployModel still runs in the cloud: its state is not saved."""
+    killed = Stack(VertexClients(clients.channel, 0.01, 0.02, 1.0, operation_timeout=0.3))
+    killed.registered, killed.deployed = dict(stack.registered), stack.deployed
+    for version in split:  # the upload went through before the kill
+        killed.registered.setdefault(version, killed.versions.create(version_props(version)).id)
+    stack.registered = dict(killed.registered)
+    prod.operation_polls = 10**6  # the deployment outlives the run
+    with pytest.raises(TimeoutError):
+        killed.up(split)
+    prod.operation_polls = 2
+    prod.take_polls(3)  # it ends a few polls later, whether or not its run is there to see it
+
+
+@pytest.mark.parametrize("split", [{"v7": 100}, {"v6": 90, "v7": 10}])
+def test_a_rerun_while_the_killed_runs_deployment_still_runs_deploys_once(
+    prod: FakeVertex, clients: VertexClients, split: dict[str, int]
+) -> None:
+    """The re-run must not deploy the version again, and the late operation must not write its old split."""
+    stack = Stack(clients)
+    stack.up({"v6": 100})
+    killed_while_deploying(prod, clients, stack, split)
+    stack.up(split)
+    prod.finish_operations()  # whatever was still running ends now
+    assert serving_violations(prod.endpoint(PSC_ENDPOINT).history) == []
+    settled(prod, split)
+    assert sorted(m.display_name for m in prod.endpoint(PSC_ENDPOINT).deployed.values()) == sorted(split)
+    prod.calls.clear()
+    stack.up(split)
+    assert prod.mutating_calls() == []
+
+
+def test_two_concurrent_reconciles_converge(prod: FakeVertex, clients: VertexClients) -> None:
+    """Two `pulumi up` of the same change at once: one deployment of v7, serving throughout."""
+    stack = Stack(clients)
+    stack.up({"v6": 100})
+    stack.registered["v7"] = stack.versions.create(version_props("v7")).id  # registered, not deployed
+    prod.calls.clear()
+    twins = [Stack(clients) for _ in range(2)]
+    for twin in twins:
+        twin.registered, twin.deployed = dict(stack.registered), stack.deployed
+    failures: list[BaseException] = []
+
+    def up(twin: Stack) -> None:
+        try:
+            twin.up({"v6": 20, "v7": 80})
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=up, args=(twin,)) for twin in twins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert serving_violations(prod.endpoint(PSC_ENDPOINT).history) == []
+    assert sorted(m.display_name for m in prod.endpoint(PSC_ENDPOINT).deployed.values()) == ["v6", "v7"]
+    assert prod.serving(PSC_ENDPOINT) == {"v6": 20, "v7": 80}
