@@ -24,6 +24,7 @@ would then exist twice, once in Python for the local run and once in PromQL for 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -58,6 +59,7 @@ class AlertContext:
     channels: pulumi.Input[Sequence[str]]
     dashboard_url: str
     endpoint_id: str
+    serving: metrics.ServingMetrics  # the family the endpoint reports requests in
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class ServingThresholds:
     p99_latency_ms: int
     saturated_replicas: float
     max_replicas: int
+
+    @property
+    def replicas_at_saturation(self) -> int:
+        """The fewest whole replicas that count as saturated: replicas are an INT64 gauge."""
+        return math.ceil(self.saturated_replicas)
 
 
 Signal = tuple[Condition, str]  # a condition and what it means when it fires
@@ -163,10 +170,11 @@ def _endpoint(metric: str, context: AlertContext, *conditions: str) -> str:
 
 def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> list[Signal]:
     """The four conditions every served model is watched for, from the manifest's `monitoring.alerts`."""
+    family = context.serving
     errors = Threshold(
-        filter=_endpoint(metrics.RESPONSES, context, metrics.SERVER_ERRORS),
+        filter=_endpoint(family.responses, context, *family.server_errors),
         aggregations=[Aggregation(**PER_ENDPOINT_COUNT)],
-        denominator_filter=_endpoint(metrics.RESPONSES, context),
+        denominator_filter=_endpoint(family.responses, context),
         denominator_aggregations=[
             monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(**PER_ENDPOINT_COUNT)
         ],
@@ -176,7 +184,7 @@ def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> lis
     )
     per_version = ["metric.label.deployed_model_id"]
     latency = Threshold(
-        filter=_endpoint(metrics.LATENCIES, context, metrics.TOTAL_LATENCY),
+        filter=_endpoint(family.latencies, context, *family.total_latency),
         aggregations=[
             Aggregation(
                 alignment_period=WINDOW,
@@ -199,16 +207,18 @@ def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> lis
                 group_by_fields=per_version,
             )
         ],
-        comparison="COMPARISON_GE",
-        threshold_value=thresholds.saturated_replicas,
+        # "Only COMPARISON_LT and COMPARISON_GT are supported currently" (MetricThreshold.comparison,
+        # google/monitoring/v3/alert.proto line 223). Replicas are whole numbers, so "n or more" is "above n - 0.5".
+        comparison="COMPARISON_GT",
+        threshold_value=thresholds.replicas_at_saturation - 0.5,
         duration="900s",
     )
     no_traffic = monitoring.AlertPolicyConditionConditionAbsentArgs(
-        filter=_endpoint(metrics.PREDICTIONS, context),
+        filter=_endpoint(family.traffic, context),
         aggregations=[monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(**PER_ENDPOINT_COUNT)],
         duration="1800s",
     )
-    ratio = f"{thresholds.error_ratio:.0%}"
+    ratio, saturated = f"{thresholds.error_ratio:.0%}", thresholds.replicas_at_saturation
     return [
         (
             Condition(display_name=f"5xx responses above {ratio} of all", condition_threshold=errors),
@@ -224,10 +234,10 @@ def serving_signals(context: AlertContext, thresholds: ServingThresholds) -> lis
         ),
         (
             Condition(
-                display_name=f"replicas at {thresholds.saturated_replicas:g} or more (saturation)",
+                display_name=f"replicas at {saturated} or more (saturation)",
                 condition_threshold=saturation,
             ),
-            f"a deployed version ran at {thresholds.saturated_replicas:g} replicas or more (maxReplicas "
+            f"a deployed version ran at {saturated} replicas or more (maxReplicas "
             f"{thresholds.max_replicas}) for 15 minutes: autoscaling has no headroom left and latency will follow. "
             "Raise serving.maxReplicas in the manifest, or find what changed in traffic.",
         ),
@@ -247,11 +257,27 @@ DRIFT = (
 )
 
 
-def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[Sequence[str]]) -> list[Signal]:
-    """One condition per distinct threshold; each feature stays its own time series, so an incident names it."""
+# The smallest duration a condition that sets evaluation_missing_data may have: "the value of the
+# `duration` field must be greater than or equal to 60 seconds" (MetricThreshold.evaluation_missing_data,
+# google/monitoring/v3/alert.proto lines 249-252). It delays an incident by one minute, no more: the
+# conditions that use it read one point per run, aligned over a period much longer than a minute (an
+# hour for drift, 25 hours for the decline verdict), so the aligned value a point sets holds for the
+# whole minute and a single run's point still fires.
+HOLD_FOR_MISSING_DATA = "60s"
+
+
+def drift_signals(
+    thresholds: Mapping[str, float], schedule_ids: pulumi.Output[Sequence[str]], schedules: int
+) -> list[Signal]:
+    """One condition per distinct threshold, split where its filter would pass the API's length limit.
+
+    Each feature stays its own time series, so an incident names it. `schedules`: how many ids
+    `schedule_ids` will hold (one per served version).
+    """
     by_threshold = [
-        (threshold, [feature for feature, _ in group])
+        (threshold, chunk)
         for threshold, group in groupby(sorted(thresholds.items(), key=lambda item: (item[1], item[0])), lambda i: i[1])
+        for chunk in metrics.drift_chunks([feature for feature, _ in group], schedules)
     ]
     return [
         (
@@ -263,7 +289,7 @@ def drift_signals(thresholds: Mapping[str, float], schedule_ids: pulumi.Output[S
                     aggregations=[Aggregation(alignment_period="3600s", per_series_aligner="ALIGN_MAX")],
                     comparison="COMPARISON_GT",
                     threshold_value=threshold,
-                    duration="0s",
+                    duration=HOLD_FOR_MISSING_DATA,
                     evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
                 ),
             ),
@@ -293,8 +319,9 @@ def rules(serving: Sequence[Signal], drift: Sequence[Signal]) -> list[Rule]:
 # alignment period" and is valid for GAUGE metrics (Aggregation.Aligner, google/monitoring/v3/common.proto).
 # The period is the longest alerting allows, "90,000 seconds (25 hours) for alerting policies"
 # (Aggregation.alignment_period, same proto), so a daily run's point is always in view and an hour
-# late is no gap. Duration 0s: one point of 1 fires at once (the rule already required N of M
-# windows), and the next point of 0 makes the condition false, which closes the incident
+# late is no gap. Duration HOLD_FOR_MISSING_DATA, the least the API takes with evaluation_missing_data: one
+# point of 1 fires a minute later (the rule already required N of M windows), and the next point of 0
+# makes the condition false, which closes the incident
 # (https://cloud.google.com/monitoring/alerts/concepts-indepth). When points stop (a run missed, a
 # version retired), EVALUATION_MISSING_DATA_NO_OP leaves the condition as it was ("Do not evaluate
 # the condition to any value if there is no data", AlertPolicy.Condition.EvaluationMissingData): a
@@ -322,7 +349,7 @@ def quality_rule(context: AlertContext, quality: Quality, ground_truth: str) -> 
         ],
         comparison="COMPARISON_GT",
         threshold_value=0,
-        duration="0s",
+        duration=HOLD_FOR_MISSING_DATA,
         evaluation_missing_data="EVALUATION_MISSING_DATA_NO_OP",
     )
     rule, name = quality.decline, series.decline_condition(context.model, quality)

@@ -7,6 +7,12 @@ decline verdict the alert reads (when the manifest measures quality); drift per 
 its threshold; the endpoint's logs. A mosaic layout of 48 columns, a row's tiles sharing its width.
 The JSON follows the Monitoring Dashboards API (`google.monitoring.dashboard.v1.Dashboard`, proto
 field names in camelCase).
+
+Threshold lines carry a value and a label only: "Color is not allowed in a XyChart", "Direction is not
+allowed in a XyChart" (Threshold.color and .direction, google/monitoring/dashboard/v1/metrics.proto
+lines 185-190), so a label says which side is bad. Legends name labels as `${label_name}`, "which will
+resolve to the label's value" (XyChart.DataSet.legend_template, xychart.proto lines 82-85), spelled as
+filters spell a metric label: `${metric.labels.deployed_model_id}`.
 """
 
 from __future__ import annotations
@@ -49,9 +55,9 @@ def chart(
     return {"title": title, "xyChart": xy}
 
 
-def line(value: float, label: str = "", direction: str = "") -> dict[str, Any]:
-    """A threshold line; `direction` (ABOVE | BELOW) marks which side of it is bad."""
-    return {"value": value} | ({"label": label} if label else {}) | ({"direction": direction} if direction else {})
+def line(value: float, label: str = "") -> dict[str, Any]:
+    """A threshold line: its value and what it means, the side that is bad said in words."""
+    return {"value": value} | ({"label": label} if label else {})
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,8 @@ def quality_row(view: QualityView) -> list[dict[str, Any]]:
     quality, per_version = view.quality, ["metric.label.version"]
     period = f"{seconds(quality.window)}s"
     bounds = [
-        line(float(value), f"{side} {quality.metric}", direction)
-        for side, value, direction in (("min", quality.threshold.min, "BELOW"), ("max", quality.threshold.max, "ABOVE"))
+        line(float(value), f"{side} {quality.metric} (bad {bad})")
+        for side, value, bad in (("min", quality.threshold.min, "below"), ("max", quality.threshold.max, "above"))
         if value is not None
     ]
     rule = quality.decline
@@ -90,51 +96,80 @@ def quality_row(view: QualityView) -> list[dict[str, Any]]:
             f"Quality declined per version: {rule.windows} of the last {rule.of} windows missed (1) or not (0)",
             [series(view.filter(written.DECLINED), "ALIGN_MAX", "REDUCE_MAX", per_version, period)],
             "verdict (1 = declined)",
-            [line(0.5, "declined", "ABOVE")],
+            [line(0.5, "declined above")],
         ),
     ]
+
+
+VERSION = "${metric.labels.deployed_model_id}"  # the deployed model a series is grouped by
 
 
 def named(dataset: dict[str, Any], legend: str) -> dict[str, Any]:
     return {**dataset, "legendTemplate": legend}
 
 
+@dataclass(frozen=True)
+class Watched:
+    """What the dashboard shows of one model: its endpoint, the family it reports in, its alert policies."""
+
+    endpoint_id: str
+    project: str
+    serving: metrics.ServingMetrics
+    policy_names: Sequence[str]  # `alertPolicies/<id>`, as IncidentList.policy_names takes them
+
+    def series(self, metric: str, *conditions: str) -> str:
+        return metrics.endpoint_series(metric, self.endpoint_id, *conditions)
+
+
+def policy_name(name: str) -> str:
+    """IncidentList.policy_names: "Don't include the project ID prefix in the policy name. For example, use
+    `alertPolicies/utilization`" (google/monitoring/dashboard/v1/incident_list.proto lines 39-42)."""
+    return name[name.index("alertPolicies/") :]
+
+
 def rows(
-    endpoint_id: str,
-    project: str,
+    watched: Watched,
     schedule_ids: Sequence[str],
     drift_thresholds: Mapping[str, float],
     quality: QualityView | None,
 ) -> list[list[dict[str, Any]]]:
-    def endpoint(metric: str, *conditions: str) -> str:
-        return metrics.endpoint_series(metric, endpoint_id, *conditions)
-
-    version = ["metric.label.deployed_model_id"]
-    latency = endpoint(metrics.LATENCIES, metrics.TOTAL_LATENCY)
+    family, version = watched.serving, ["metric.label.deployed_model_id"]
+    latency = watched.series(family.latencies, *family.total_latency)
     layout: list[list[dict[str, Any]]] = [
         [
             {
-                "title": "Open incidents on this endpoint",
-                "incidentList": {
-                    "monitoredResources": [{"type": metrics.ENDPOINT, "labels": {"endpoint_id": endpoint_id}}]
-                },
+                # By policy, not by resource: drift (on the Model), quality (global) and grouped incidents too.
+                "title": "Open incidents of this model",
+                "incidentList": {"policyNames": sorted(policy_name(name) for name in watched.policy_names)},
             },
             chart(
-                "Predictions per second, per deployed version",
-                [series(endpoint(metrics.PREDICTIONS), "ALIGN_RATE", "REDUCE_SUM", version)],
-                "predictions/s",
+                f"Traffic per deployed version ({family.traffic_unit})",
+                [
+                    named(
+                        series(watched.series(family.traffic), "ALIGN_RATE", "REDUCE_SUM", version),
+                        VERSION,
+                    )
+                ],
+                family.traffic_unit,
             ),
         ],
         [
             chart(
                 "Responses per second, by response code",
-                [series(endpoint(metrics.RESPONSES), "ALIGN_RATE", "REDUCE_SUM", ["metric.label.response_code"])],
+                [
+                    named(
+                        series(
+                            watched.series(family.responses), "ALIGN_RATE", "REDUCE_SUM", ["metric.label.response_code"]
+                        ),
+                        "${metric.labels.response_code}",
+                    )
+                ],
                 "responses/s",
             ),
             chart(
                 "Total latency percentiles (ms)",
                 [
-                    named(series(latency, "ALIGN_DELTA", f"REDUCE_PERCENTILE_{p}", version), f"p{p} ${{labels}}")
+                    named(series(latency, "ALIGN_DELTA", f"REDUCE_PERCENTILE_{p}", version), f"p{p} {VERSION}")
                     for p in ("50", "95", "99")
                 ],
                 "ms",
@@ -144,17 +179,20 @@ def rows(
             chart(
                 "Replicas against target, per deployed version",
                 [
-                    named(series(endpoint(metrics.REPLICAS), "ALIGN_MAX", "REDUCE_MAX", version), "replicas ${labels}"),
                     named(
-                        series(endpoint(metrics.TARGET_REPLICAS), "ALIGN_MAX", "REDUCE_MAX", version),
-                        "target ${labels}",
+                        series(watched.series(metrics.REPLICAS), "ALIGN_MAX", "REDUCE_MAX", version),
+                        f"replicas {VERSION}",
+                    ),
+                    named(
+                        series(watched.series(metrics.TARGET_REPLICAS), "ALIGN_MAX", "REDUCE_MAX", version),
+                        f"target {VERSION}",
                     ),
                 ],
                 "replicas",
             ),
             chart(
                 "CPU utilization, per deployed version",
-                [series(endpoint(metrics.CPU), "ALIGN_MEAN", "REDUCE_MEAN", version)],
+                [named(series(watched.series(metrics.CPU), "ALIGN_MEAN", "REDUCE_MEAN", version), VERSION)],
                 "share of allocated CPU",
             ),
         ],
@@ -167,15 +205,18 @@ def rows(
                 chart(
                     "Feature drift against training data, per feature",
                     [
-                        series(
-                            metrics.drift_series(schedule_ids),
-                            "ALIGN_MAX",
-                            "REDUCE_MAX",
-                            ["metric.label.feature_name"],
+                        named(
+                            series(
+                                metrics.drift_series(schedule_ids),
+                                "ALIGN_MAX",
+                                "REDUCE_MAX",
+                                ["metric.label.feature_name"],
+                            ),
+                            "${metric.labels.feature_name}",
                         )
                     ],
                     "distance (L-infinity / Jensen-Shannon)",
-                    [line(value) for value in sorted(set(drift_thresholds.values()))],
+                    [line(value, f"drift above {value:g}") for value in sorted(set(drift_thresholds.values()))],
                 )
             ]
         )
@@ -184,8 +225,10 @@ def rows(
             {
                 "title": "Endpoint logs",
                 "logsPanel": {
-                    "filter": f'resource.type="{metrics.ENDPOINT}" AND resource.labels.endpoint_id="{endpoint_id}"',
-                    "resourceNames": [f"projects/{project}"],
+                    "filter": (
+                        f'resource.type="{metrics.ENDPOINT}" AND resource.labels.endpoint_id="{watched.endpoint_id}"'
+                    ),
+                    "resourceNames": [f"projects/{watched.project}"],
                 },
             }
         ]
@@ -204,8 +247,7 @@ def dashboard_url(project: str, dashboard_id: str) -> str:
 def dashboard_json(
     dashboard_id: str,
     display_name: str,
-    endpoint_id: str,
-    project: str,
+    watched: Watched,
     schedule_ids: Sequence[str],
     drift_thresholds: Mapping[str, float],
     quality: QualityView | None,
@@ -217,14 +259,14 @@ def dashboard_json(
     resource name"), so alert documentation can link the dashboard before it exists.
     """
     tiles = []
-    for row, widgets in enumerate(rows(endpoint_id, project, schedule_ids, drift_thresholds, quality)):
+    for row, widgets in enumerate(rows(watched, schedule_ids, drift_thresholds, quality)):
         width = COLUMNS // len(widgets)
         for column, widget in enumerate(widgets):
             tiles.append(
                 {"xPos": column * width, "yPos": row * HEIGHT, "width": width, "height": HEIGHT, "widget": widget}
             )
     dashboard = {
-        "name": dashboard_name(project, dashboard_id),
+        "name": dashboard_name(watched.project, dashboard_id),
         "displayName": display_name,
         "mosaicLayout": {"columns": COLUMNS, "tiles": tiles},
         "labels": dict(sorted(labels.items())),

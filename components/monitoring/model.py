@@ -23,8 +23,9 @@ from components.monitoring.alerts import (
     rules,
     serving_signals,
 )
-from components.monitoring.dashboard import QualityView, dashboard_json, dashboard_url
+from components.monitoring.dashboard import QualityView, Watched, dashboard_json, dashboard_url
 from components.monitoring.ground_truth import ground_truth_table
+from components.monitoring.metrics import serving_metrics
 from components.providers.model_monitor import ModelMonitors, ModelMonitorsArgs, MonitoredVersion
 from estaleiro.config.environment import Environment, Model
 from estaleiro.naming import global_name, labels
@@ -99,24 +100,6 @@ class WatchedModel(pulumi.ComponentResource):
         schedule_ids = self.monitors.schedule_ids.apply(lambda ids: sorted(ids.values())) if self.monitors else None
         user_labels = labels(config, env.name, model=model.name)
         dashboard_id = global_name(config, env.name, model.name)
-        self.dashboard = monitoring.Dashboard(
-            f"{name}-dashboard",
-            project=config.project,
-            dashboard_json=pulumi.Output.from_input(schedule_ids or []).apply(
-                lambda ids: dashboard_json(
-                    dashboard_id,
-                    f"{env.name} / {model.name}: {manifest.display_name}",
-                    inputs.endpoint_id,
-                    config.project,
-                    ids,
-                    watch.drift_thresholds,
-                    QualityView(model.name, env.name, watch.quality) if watch.quality else None,
-                    # Estaleiro's own labels: the stack's free ones would rewrite the whole JSON on every change.
-                    {key: user_labels[key] for key in ("model", "env", "team", "managed-by")},
-                )
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         context = AlertContext(
             model=model.name,
             stack=env.name,
@@ -126,6 +109,7 @@ class WatchedModel(pulumi.ComponentResource):
             channels=inputs.channels,
             dashboard_url=dashboard_url(config.project, dashboard_id),
             endpoint_id=inputs.endpoint_id,
+            serving=serving_metrics(config.serving.private_network is not None),
         )
         alerts = watch.alerts
         thresholds = ServingThresholds(
@@ -134,11 +118,30 @@ class WatchedModel(pulumi.ComponentResource):
             saturated_replicas=float(alerts.saturation) * manifest.serving.max_replicas,
             max_replicas=manifest.serving.max_replicas,
         )
-        drift = drift_signals(watch.drift_thresholds, schedule_ids) if schedule_ids is not None else []
+        drift = drift_signals(watch.drift_thresholds, schedule_ids, len(served)) if schedule_ids is not None else []
         self.policies = declare(name, context, rules(serving_signals(context, thresholds), drift), self)
         if watch.quality is not None:
             quality = quality_rule(context, watch.quality, ground_truth_table(env, model))
             self.policies |= declare(name, context, [quality], self, depends_on=inputs.quality_metrics)
+        # The incident list names the policies, known once they exist: the JSON waits for their names.
+        policy_names = [policy.name for policy in self.policies.values()]
+        self.dashboard = monitoring.Dashboard(
+            f"{name}-dashboard",
+            project=config.project,
+            dashboard_json=pulumi.Output.all(pulumi.Output.from_input(schedule_ids or []), *policy_names).apply(
+                lambda values: dashboard_json(
+                    dashboard_id,
+                    f"{env.name} / {model.name}: {manifest.display_name}",
+                    Watched(inputs.endpoint_id, config.project, context.serving, values[1:]),
+                    values[0],
+                    watch.drift_thresholds,
+                    QualityView(model.name, env.name, watch.quality) if watch.quality else None,
+                    # Estaleiro's own labels: the stack's free ones would rewrite the whole JSON on every change.
+                    {key: user_labels[key] for key in ("model", "env", "team", "managed-by")},
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {
                 "dashboard": self.dashboard.id,

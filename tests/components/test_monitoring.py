@@ -5,21 +5,30 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from google.api_core.exceptions import InvalidArgument
 from google.cloud import monitoring_dashboard_v1, monitoring_v3
+from google.cloud.monitoring_dashboard_v1.services.dashboards_service.transports import DashboardsServiceGrpcTransport
+from google.cloud.monitoring_v3.services.alert_policy_service.transports import AlertPolicyServiceGrpcTransport
 from google.protobuf import json_format
 
 from components.monitoring.alerts import CONDITIONS_PER_POLICY
+from components.monitoring.metrics import FILTER_LIMIT, drift_chunks, drift_series
 from components.monitoring.request_log import request_table
 from components.platform import Platform
 from estaleiro.config.environment import load_environment
 from estaleiro.plan.engine import run_program
+from estaleiro.plan.mocks import numeric_id
 from estaleiro.plan.model import Plan, PlannedResource
 from tests.components.conftest import REPO
+from tests.components.test_serving import peering_config
+from tests.fakes.fake_monitoring import FakeMonitoring
+from tests.providers.grpc_fake import gapic_client, running
 
 POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
 DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
@@ -45,8 +54,17 @@ def endpoint_id(plan: Plan) -> str:
 
 def plan_edited(tmp_path: Path, stack: str, old: str, new: str) -> Plan:
     """The platform of `stack` after replacing `old` by `new` in its churn manifest."""
+    copy_repository(tmp_path)
+    return plan_of(tmp_path, stack, old, new)
+
+
+def copy_repository(tmp_path: Path) -> None:
     for name in ("stacks", "model_cards", "pipeline_specs"):  # what the loader reads
         shutil.copytree(REPO / name, tmp_path / name)
+
+
+def plan_of(tmp_path: Path, stack: str, old: str, new: str) -> Plan:
+    """The platform of `stack` in the copy at `tmp_path`, after replacing `old` by `new` in its churn manifest."""
     manifest = tmp_path / f"stacks/{stack}/models/churn.yaml"
     assert old in manifest.read_text()
     manifest.write_text(manifest.read_text().replace(old, new))
@@ -189,7 +207,9 @@ def test_serving_conditions_carry_the_manifests_thresholds(plan: Plan) -> None:
     assert by_kind["5xx"]["conditionThreshold"]["thresholdValue"] == 0.05
     assert "denominatorFilter" in by_kind["5xx"]["conditionThreshold"]
     assert by_kind["p99"]["conditionThreshold"]["thresholdValue"] == {"dev": 1000, "prod": 500}[plan.stack]
-    assert by_kind["replicas"]["conditionThreshold"]["thresholdValue"] == {"dev": 3, "prod": 6}[plan.stack]
+    # replicas are whole: "3 or more" of dev's maxReplicas 3 is "above 2.5"
+    assert by_kind["replicas"]["conditionThreshold"]["thresholdValue"] == {"dev": 2.5, "prod": 5.5}[plan.stack]
+    assert by_kind["replicas"]["conditionThreshold"]["comparison"] == "COMPARISON_GT"
     assert by_kind["no"]["conditionAbsent"]["duration"] == "1800s"
     for condition in conditions.values():
         body = condition.get("conditionThreshold") or condition["conditionAbsent"]
@@ -248,8 +268,8 @@ def test_a_policy_with_drift_asks_for_retraining_by_the_first_word_of_its_drift_
 
 
 TERM = re.compile(
-    r"^(?P<key>metric\.type|resource\.type|(?P<scope>metric|resource)\.label\.(?P<label>[a-z_]+)) = "
-    r'(?P<value>"[^"]*"|one_of\(("[^"]*"(, )?)+\)|starts_with\("[^"]*"\))$'
+    r"^(?P<key>metric\.type|resource\.type|(?P<scope>metric|resource)\.label\.(?P<label>[a-z_]+)) "
+    r'(= (?P<value>"[^"]*"|one_of\(("[^"]*"(, )?)+\)|starts_with\("[^"]*"\))|[<>]=? [0-9]+)$'
 )
 
 
@@ -339,7 +359,7 @@ def test_the_dashboard_is_a_valid_dashboard_laid_out_most_important_first(plan: 
     parsed = json_format.ParseDict(body, monitoring_dashboard_v1.Dashboard.pb(monitoring_dashboard_v1.Dashboard()))
     tiles = sorted(parsed.mosaic_layout.tiles, key=lambda t: (t.y_pos, t.x_pos))
     titles = [t.widget.title for t in tiles]
-    assert titles[:2] == ["Open incidents on this endpoint", "Predictions per second, per deployed version"]
+    assert titles[:2] == ["Open incidents of this model", "Traffic per deployed version (predictions/s)"]
     assert "Feature drift against training data, per feature" in titles and titles[-1] == "Endpoint logs"
     quality = titles.index("Replicas against target, per deployed version") + 2  # a row of serving health first
     assert titles[quality].startswith("Served auc per version") and titles[quality + 1].startswith("Quality declined")
@@ -355,3 +375,172 @@ def test_the_dashboard_is_a_valid_dashboard_laid_out_most_important_first(plan: 
         assert not cells & mine, f"{tile.widget.title} overlaps another tile"
         cells |= mine
     assert parsed.name == f"projects/acme-ml-{plan.stack}/dashboards/acme-ml-{plan.stack}-churn"
+
+
+# -- what the API accepts, beyond what parses ------------------------------------------------
+
+
+def api_policy(policy: PlannedResource) -> monitoring_v3.AlertPolicy:
+    body = {key: value for key, value in policy.inputs.items() if key != "project"}
+    return monitoring_v3.AlertPolicy.deserialize(
+        json_format.ParseDict(body, monitoring_v3.AlertPolicy.pb(monitoring_v3.AlertPolicy())).SerializeToString()
+    )
+
+
+def dashboard_body(plan: Plan) -> dict[str, Any]:
+    [dashboard] = plan.of_type(DASHBOARD)
+    return json.loads(dashboard.inputs["dashboardJson"])  # type: ignore[no-any-return]
+
+
+def charts(plan: Plan) -> list[dict[str, Any]]:
+    return [t["widget"]["xyChart"] for t in dashboard_body(plan)["mosaicLayout"]["tiles"] if "xyChart" in t["widget"]]
+
+
+def thresholds_of(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        c["conditionThreshold"]
+        for p in plan.of_type(POLICY)
+        for c in p.inputs["conditions"]
+        if "conditionThreshold" in c
+    ]
+
+
+def test_threshold_conditions_compare_only_above_or_below(plan: Plan) -> None:
+    """alert.proto line 223: "Only `COMPARISON_LT` and `COMPARISON_GT` are supported currently"."""
+    assert {t["comparison"] for t in thresholds_of(plan)} <= {"COMPARISON_GT", "COMPARISON_LT"}
+
+
+def test_conditions_that_evaluate_missing_data_hold_for_a_minute_or_more(plan: Plan) -> None:
+    """alert.proto lines 249-252: with evaluation_missing_data, "duration ... greater than or equal to 60 seconds"."""
+    held = [t["duration"] for t in thresholds_of(plan) if "evaluationMissingData" in t]
+    assert held and all(int(duration.rstrip("s")) >= 60 for duration in held), held
+
+
+def test_xychart_thresholds_carry_a_value_and_a_label_only(plan: Plan) -> None:
+    """metrics.proto lines 185-190: color and direction are not allowed in a XyChart."""
+    lines = [line for chart in charts(plan) for line in chart.get("thresholds", [])]
+    assert lines and all(set(line) == {"value", "label"} for line in lines), lines
+
+
+def test_the_incident_list_shows_the_models_own_policies(plan: Plan) -> None:
+    """IncidentList.policy_names (incident_list.proto lines 39-42), without the project prefix: every
+    incident of the model (drift on the Model resource, quality on global), not only the endpoint's."""
+    [incidents] = [t["widget"] for t in dashboard_body(plan)["mosaicLayout"]["tiles"] if "incidentList" in t["widget"]]
+    names = sorted(f"alertPolicies/{numeric_id(p.name)[:19]}" for p in plan.of_type(POLICY))  # the mock's ids
+    assert incidents["incidentList"] == {"policyNames": names} and len(names) == 2
+    assert all(name.startswith("alertPolicies/") for name in names)
+
+
+def test_legends_name_labels_each_series_is_grouped_by(plan: Plan) -> None:
+    """legend_template: "interpolations of the form `${label_name}`" (xychart.proto lines 82-85)."""
+    legends = 0
+    for chart in charts(plan):
+        for dataset in chart["dataSets"]:
+            grouped = dataset["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"].get("groupByFields", [])
+            for label in re.findall(r"\$\{([^}]*)\}", dataset.get("legendTemplate", "")):
+                legends += 1
+                assert label.startswith("metric.labels."), label
+                assert f"metric.label.{label.removeprefix('metric.labels.')}" in grouped, (label, grouped)
+    assert legends >= 6
+
+
+def test_a_peered_stack_reads_the_private_metric_family(tmp_path: Path) -> None:
+    """A private services access endpoint reports prediction/online/private/* (using-private-endpoints)."""
+    copy_repository(tmp_path)
+    peering_config(tmp_path)
+    text = (tmp_path / "stacks/prod/models/churn.yaml").read_text()
+    watched = (
+        text[text.index("monitoring:") : text.index("training:")]
+        if "training:" in text
+        else text[text.index("monitoring:") :]
+    )
+    plan = plan_of(tmp_path, "prod", watched, "monitoring:\n  alerts: {p99LatencyMs: 500}\n")
+    used = {check_filter(f) for p in plan.of_type(POLICY) for f in filters_of(p.inputs["conditions"])}
+    dashboard = {check_filter(f) for chart in charts(plan) for f in filters_of(chart)}
+    private = "aiplatform.googleapis.com/prediction/online/private/"
+    assert {f"{private}response_count", f"{private}prediction_latencies"} <= used & dashboard
+    assert not {m for m in used | dashboard if "/prediction_count" in m or m.endswith("online/response_count")}
+    [errors] = [f for p in plan.of_type(POLICY) for f in filters_of(p.inputs["conditions"]) if ">= 500" in f]
+    assert errors.endswith("metric.label.response_code >= 500 AND metric.label.response_code < 600")
+
+
+def test_public_and_private_service_connect_stacks_read_the_public_family(plan: Plan) -> None:
+    used = {check_filter(f) for p in plan.of_type(POLICY) for f in filters_of(p.inputs["conditions"])}
+    assert "aiplatform.googleapis.com/prediction/online/prediction_count" in used
+    assert not [m for m in used if "/private/" in m]
+
+
+def test_drift_filters_of_a_model_with_100_long_features_fit_the_api_limit(tmp_path: Path) -> None:
+    """alert.proto line 172: a filter "must not exceed 2048 Unicode characters"; drift passed it at ~60 features."""
+    features = [f"f{i:03d}_{'x' * 120}" for i in range(100)]  # FeatureName allows 128 characters
+    manifest = (REPO / "stacks/dev/models/churn.yaml").read_text()
+    block = manifest[manifest.index("  features:\n") : manifest.index("  samplingRate:")]
+    declared = "".join(f"    {f}: numerical\n" for f in features)
+    plan = plan_edited(tmp_path, "dev", block, f"  features:\n{declared}  drift:\n    defaultThreshold: 0.3\n")
+    covered = []
+    for policy in plan.of_type(POLICY):
+        assert len(policy.inputs["conditions"]) <= CONDITIONS_PER_POLICY, policy.name
+        for condition in policy.inputs["conditions"]:
+            body = condition.get("conditionThreshold") or condition["conditionAbsent"]
+            for text in filters_of(body):
+                assert len(text) <= FILTER_LIMIT, (policy.name, condition["displayName"], len(text))
+            if "feature_name" in body["filter"]:
+                covered += re.findall(r'"(f[0-9]{3}_x+)"', body["filter"])
+    assert sorted(covered) == features  # each feature watched once
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeMonitoring]:
+    yield from running(FakeMonitoring())
+
+
+def test_every_policy_and_dashboard_of_the_plan_is_accepted_by_the_monitoring_fake(
+    plan: Plan, fake: FakeMonitoring
+) -> None:
+    project = f"projects/acme-ml-{plan.stack}"
+    for alerts in gapic_client(fake, monitoring_v3.AlertPolicyServiceClient, AlertPolicyServiceGrpcTransport):
+        for policy in plan.of_type(POLICY):
+            alerts.create_alert_policy(name=project, alert_policy=api_policy(policy))
+    for boards in gapic_client(fake, monitoring_dashboard_v1.DashboardsServiceClient, DashboardsServiceGrpcTransport):
+        body = json_format.ParseDict(
+            dashboard_body(plan), monitoring_dashboard_v1.Dashboard.pb(monitoring_dashboard_v1.Dashboard())
+        )
+        boards.create_dashboard(
+            parent=project, dashboard=monitoring_dashboard_v1.Dashboard.deserialize(body.SerializeToString())
+        )
+    assert (len(fake.policies), len(fake.dashboards)) == (len(plan.of_type(POLICY)), 1)
+
+
+def test_the_shapes_these_stacks_used_to_send_are_refused_by_the_fake(dev: Plan, fake: FakeMonitoring) -> None:
+    """COMPARISON_GE on saturation, a 0s duration with evaluation_missing_data, a direction on a chart line."""
+    health = api_policy(policies(dev)["health"])
+    saturation = next(c for c in health.conditions if c.display_name.startswith("replicas"))
+    saturation.condition_threshold.comparison = monitoring_v3.ComparisonType.COMPARISON_GE
+    quality = api_policy(policies(dev)["quality"])
+    quality.conditions[0].condition_threshold.duration = {"seconds": 0}
+    layout = dashboard_body(dev)
+    next(c for c in (t["widget"].get("xyChart") for t in layout["mosaicLayout"]["tiles"]) if c and c.get("thresholds"))[
+        "thresholds"
+    ][0]["direction"] = "ABOVE"
+    board = json_format.ParseDict(layout, monitoring_dashboard_v1.Dashboard.pb(monitoring_dashboard_v1.Dashboard()))
+    for alerts in gapic_client(fake, monitoring_v3.AlertPolicyServiceClient, AlertPolicyServiceGrpcTransport):
+        for policy, refusal in ((health, "COMPARISON_GE is not supported"), (quality, "at least 60s, got 0s")):
+            with pytest.raises(InvalidArgument, match=refusal):
+                alerts.create_alert_policy(name="projects/acme-ml-dev", alert_policy=policy)
+    for boards in gapic_client(fake, monitoring_dashboard_v1.DashboardsServiceClient, DashboardsServiceGrpcTransport):
+        with pytest.raises(InvalidArgument, match="direction is not allowed in a XyChart"):
+            boards.create_dashboard(
+                parent="projects/acme-ml-dev",
+                dashboard=monitoring_dashboard_v1.Dashboard.deserialize(board.SerializeToString()),
+            )
+    assert fake.policies == {} and fake.dashboards == {}
+
+
+def test_drift_features_are_chunked_to_fit_the_longest_schedule_ids_vertex_can_assign() -> None:
+    """Schedule ids are int64s, 19 digits at most: chunks sized for those fit whatever ids the monitors get."""
+    features = [f"f{i:03d}_{'x' * 124}" for i in range(100)]
+    chunks = drift_chunks(features, schedules=3)
+    assert [f for chunk in chunks for f in chunk] == features and len(chunks) > 1
+    for chunk in chunks:
+        assert len(drift_series(["9" * 19] * 3, chunk)) <= FILTER_LIMIT
+    assert len(drift_series(["9" * 19] * 3, [*chunks[0], chunks[1][0]])) > FILTER_LIMIT  # each chunk is full
