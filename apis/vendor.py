@@ -47,6 +47,8 @@ ROOTS = (
     "google/iam/v1beta/workload_identity_pool.proto",
     "google/api/serviceusage/v1/serviceusage.proto",
     "google/api/serviceusage/v1beta1/serviceusage.proto",
+    # Long-running operations: the endpoint deployment lists an endpoint's unfinished operations before acting
+    "google/longrunning/operations.proto",
 )
 ANNOTATIONS = {
     f"google/api/{name}.proto"

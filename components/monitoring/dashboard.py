@@ -4,7 +4,9 @@ Rows, most important first: open incidents and traffic per deployed version (cha
 challenger during a canary); errors by response code and latency percentiles; replicas against
 their target and CPU; served quality per version against the manifest's threshold, beside the
 decline verdict the alert reads (when the manifest measures quality); drift per feature against
-its threshold; the endpoint's logs. A mosaic layout of 48 columns, a row's tiles sharing its width.
+its threshold; the endpoint's logs. A mosaic layout of 12 columns, a row's tiles sharing its width
+("The number of columns must be between 1 and 12, inclusive": MosaicLayout.columns,
+google/monitoring/dashboard/v1/layouts.proto; many public dashboards use 48, which the definition does not allow).
 The JSON follows the Monitoring Dashboards API (`google.monitoring.dashboard.v1.Dashboard`, proto
 field names in camelCase).
 
@@ -27,7 +29,7 @@ from estaleiro.config.monitoring import Quality, seconds
 from estaleiro.gate.thresholds import describe
 from estaleiro.quality import series as written
 
-COLUMNS, HEIGHT = 48, 16
+COLUMNS, HEIGHT = 12, 4
 WINDOW = "60s"
 
 

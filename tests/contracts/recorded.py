@@ -160,7 +160,8 @@ def quality_queries() -> list[Sent]:
         return body
 
     with mock.patch.object(fake_bigquery.Handler, "_body", kept):
-        test_bigquery_gets_the_query_with_named_parameters_and_measures_what_duckdb_does()
+        for version in ("v1", "v2"):  # both request-log layouts (estaleiro/quality/log_table.py)
+            test_bigquery_gets_the_query_with_named_parameters_and_measures_what_duckdb_does(version)
     message = {
         fake_bigquery.JOBS: "google.cloud.bigquery.v2.Job",
         fake_bigquery.QUERIES: "google.cloud.bigquery.v2.QueryRequest",

@@ -26,27 +26,6 @@ from tests.contracts.sent import RESOURCES, Sent, from_plan
 REPO = Path(__file__).resolve().parents[2]
 STACKS = sorted(p.name for p in (REPO / "stacks").iterdir() if (p / f"Pulumi.{p.name}.yaml").exists())
 
-# Values sent today that break the rule their definition states: each is a finding of issue 16 that
-# another change fixes. Remove the entry with the fix; a listed path that no longer fails fails here.
-KNOWN_VIOLATIONS = {
-    "google.monitoring.v3.AlertPolicy.conditions.condition_threshold.comparison": (
-        'issue 16: the saturation condition uses COMPARISON_GE; alert.proto: "Only `COMPARISON_LT` and '
-        '`COMPARISON_GT` are supported currently."'
-    ),
-    "google.monitoring.v3.AlertPolicy.conditions.condition_threshold.evaluation_missing_data": (
-        'issue 16: drift and decline conditions set evaluation_missing_data with duration "0s"; alert.proto: '
-        '"the value of the `duration` field must be greater than or equal to 60 seconds"'
-    ),
-    "google.monitoring.dashboard.v1.Dashboard.mosaic_layout.columns": (
-        "found by this contract, not in issue 16's list: the dashboards use a 48-column mosaic; layouts.proto: "
-        '"The number of columns must be between 1 and 12, inclusive." (to be fixed in the dashboard '
-        "layout, or confirmed otherwise on the first real apply)"
-    ),
-    "google.monitoring.dashboard.v1.Dashboard.mosaic_layout.tiles.widget.xy_chart.thresholds.direction": (
-        "issue 16: the dashboards set direction on XyChart thresholds; metrics.proto: "
-        '"Direction is not allowed in a XyChart."'
-    ),
-}
 
 
 def _plan(stack: str) -> dict[str, object]:
@@ -150,10 +129,7 @@ def test_every_value_sent_meets_its_contract(sent: list[Sent]) -> None:
     found: dict[str, list[str]] = defaultdict(list)
     for path, message in violations(sent):
         found[path].append(message)
-    new = {p: m for p, m in found.items() if p not in KNOWN_VIOLATIONS}
-    assert not new, "\n".join(f"{p}:\n  " + "\n  ".join(m[:3]) for p, m in sorted(new.items()))
-    fixed = sorted(set(KNOWN_VIOLATIONS) - set(found))
-    assert not fixed, f"no longer violated: remove from KNOWN_VIOLATIONS: {fixed}"
+    assert not found, "\n".join(f"{p}:\n  " + "\n  ".join(m[:3]) for p, m in sorted(found.items()))
 
 
 def test_the_quote_check_refuses_a_quote_that_is_not_at_its_line() -> None:
