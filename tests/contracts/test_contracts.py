@@ -27,7 +27,6 @@ REPO = Path(__file__).resolve().parents[2]
 STACKS = sorted(p.name for p in (REPO / "stacks").iterdir() if (p / f"Pulumi.{p.name}.yaml").exists())
 
 
-
 def _plan(stack: str) -> dict[str, object]:
     """The stack's plan as `estaleiro plan STACK --format json` prints it (the real command, its own process)."""
     done = subprocess.run(
