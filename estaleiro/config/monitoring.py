@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -165,6 +166,12 @@ class Monitoring(Frozen):
         default_factory=dict, description="every monitored feature and its type (numerical | categorical)"
     )
     drift: Drift = Field(default_factory=Drift)
+    request_logging: StrictBool = Field(
+        default=True,
+        alias="requestLogging",
+        description="log a sample of requests and responses to BigQuery, which drift and quality read; "
+        "a stack serving through privateNetwork cannot (set false there)",
+    )
     sampling_rate: Rate = Field(
         default=1.0, alias="samplingRate", description="share of prediction requests logged to BigQuery, in (0, 1]"
     )
