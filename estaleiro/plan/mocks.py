@@ -198,6 +198,14 @@ def _topic(ctx: Ctx) -> Outputs:
     return {"id": f"projects/{ctx.project}/topics/{ctx.get('name', ctx.name)}"}
 
 
+def _bucket_object(ctx: Ctx) -> Outputs:
+    """Cloud Storage gives each written version a new generation (an int64): here one per content, so the
+    plan shows a changed object as a new generation."""
+    content = ctx.get("content") or ctx.get("source") or ctx.name
+    generation = int(hashlib.sha256(content.encode("utf-8")).hexdigest()[:12], 16)
+    return {"id": f"{ctx.get('bucket')}-{ctx.get('name')}", "outputName": ctx.get("name"), "generation": generation}
+
+
 def _pipeline_template(ctx: Ctx) -> Outputs:
     """Artifact Registry names a KFP version by the digest of its content."""
     version = "sha256:" + hashlib.sha256(ctx.get("template").encode("utf-8")).hexdigest()
@@ -247,6 +255,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
     "gcp:bigquery/dataset:Dataset": _dataset,
     "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam_member,
     "gcp:pubsub/topic:Topic": _topic,
+    "gcp:storage/bucketObject:BucketObject": _bucket_object,
     "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam_member,
     "pulumi-python:dynamic/kfp:PipelineTemplate": _pipeline_template,
 }
