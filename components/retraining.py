@@ -26,7 +26,7 @@ import pulumi_gcp.serviceaccount as serviceaccount
 import pulumi_gcp.storage as storage
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import global_name, labels
+from estaleiro.naming import function_name, labels, retrainer_role_id
 from estaleiro.training import schedule
 from estaleiro.training.schedule import FUNCTION_SOURCE, PUBLISHED, SETTINGS_OBJECT, SETTINGS_VARIABLE
 
@@ -84,7 +84,7 @@ class Retraining(pulumi.ComponentResource):
         super().__init__("estaleiro:training:Retraining", name, None, opts)
         config = env.config
         child = pulumi.ResourceOptions(parent=self)
-        role_id = f"estaleiro_retrainer_{env.name.replace('-', '_')}"
+        role_id = retrainer_role_id(env.name)
         role = projects.IAMCustomRole(
             f"{name}-retrainer-role",
             project=config.project,
@@ -122,9 +122,9 @@ class Retraining(pulumi.ComponentResource):
             content_type="application/json",
             opts=child,
         )
-        # Uniform bucket-level access allows IAM only on the bucket; a condition on the object's
-        # resource name narrows the grant to this object
-        # (https://cloud.google.com/storage/docs/access-control/iam#conditions).
+        # Uniform bucket-level access allows IAM only on the bucket; a condition on the object's resource
+        # name, projects/_/buckets/<bucket>/objects/<object>, narrows the grant to this object
+        # (https://cloud.google.com/iam/docs/conditions-attribute-reference, "Resource name").
         reads_settings = storage.BucketIAMMember(
             f"{name}-retrainer-reads-settings",
             bucket=inputs.settings_bucket,
@@ -140,7 +140,7 @@ class Retraining(pulumi.ComponentResource):
         )
         self.function = functions.Function(
             f"{name}-retrain",
-            name=global_name(config, env.name, "retrain"),
+            name=function_name(config, env.name),
             project=config.project,
             location=config.region,
             description="Starts a model's continuous-training run when an alert asks for it (functions/retrain)",

@@ -7,6 +7,8 @@ Google's limits when the stack is loaded. One definition, two readers.
 
 from __future__ import annotations
 
+import hashlib
+
 from estaleiro.config.stack import StackConfig
 
 MANAGED_BY = "estaleiro"
@@ -93,6 +95,36 @@ def serving_name(config: StackConfig, env: str, model: str) -> str:
     return global_name(config, env, model)
 
 
+def monitor_id(prefix: str, version: str) -> str:
+    """A Model Monitoring monitor's id (and its schedule's display name), as components/providers/model_monitor.py
+    derives it: `<prefix>-<version>`; a prefix too long for Vertex's 63 characters keeps its start and a hash."""
+    wanted = f"{prefix}-{version}"
+    if len(wanted) <= 63:
+        return wanted
+    digest = hashlib.sha256(prefix.encode()).hexdigest()[:8]
+    return f"{prefix[: 62 - len(version) - 9].rstrip('-')}-{digest}-{version}"
+
+
+def job_display_name(model: str, pipeline: str) -> str:
+    """The display name of every run a schedule (or an alert) starts of `pipeline` for `model`."""
+    return f"{model}-{pipeline}"
+
+
+def schedule_display_name(config: StackConfig, env: str, model: str, pipeline: str) -> str:
+    """The display name of the schedule that runs `pipeline` for `model`."""
+    return global_name(config, env, job_display_name(model, pipeline))
+
+
+def function_name(config: StackConfig, env: str) -> str:
+    """The retraining function's name."""
+    return global_name(config, env, "retrain")
+
+
+def retrainer_role_id(env: str) -> str:
+    """The retrainer's custom role: role ids take no '-'."""
+    return f"estaleiro_retrainer_{env.replace('-', '_')}"
+
+
 def labels(config: StackConfig, env: str, **extra: str) -> dict[str, str]:
     """Labels every labelled resource carries: the stack's own, then the three Estaleiro sets."""
     return {**config.labels, **extra, "env": env, "team": config.team, "managed-by": MANAGED_BY}
@@ -101,6 +133,11 @@ def labels(config: StackConfig, env: str, **extra: str) -> dict[str, str]:
 def model_labels(config: StackConfig, env: str, model: str) -> dict[str, str]:
     """The labels of a served model's endpoint."""
     return labels(config, env, model=model)
+
+
+def pipeline_job_labels(config: StackConfig, env: str, model: str, pipeline: str) -> dict[str, str]:
+    """The labels of a model's pipeline runs: what the retraining function's rate limit filters on."""
+    return labels(config, env, model=model, pipeline=pipeline)
 
 
 def version_labels(config: StackConfig, env: str, model: str, version: str, card_blob: str) -> dict[str, str]:

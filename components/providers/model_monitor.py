@@ -323,8 +323,10 @@ def _outs(
 
 def _check(name: str, args: ModelMonitorsArgs) -> None:
     """Fail at registration, naming the resource, rather than halfway through a run."""
-    if not MONITOR_ID.match(f"{args.prefix}-v1"):
-        raise ValueError(f"ModelMonitors {name}: prefix {args.prefix!r} does not make a Vertex id {MONITOR_ID.pattern}")
+    invalid = [key for key in (monitor_id(args.prefix, v.version) for v in args.versions) if not MONITOR_ID.match(key)]
+    if invalid:
+        pattern = MONITOR_ID.pattern
+        raise ValueError(f"ModelMonitors {name}: prefix {args.prefix!r} does not make a Vertex id {pattern}: {invalid}")
     undeclared = sorted(set(args.thresholds) ^ set(args.features))
     if undeclared:
         raise ValueError(f"ModelMonitors {name}: thresholds and features disagree on {', '.join(undeclared)}")

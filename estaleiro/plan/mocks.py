@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi.asset import StringAsset
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from estaleiro.plan.model import PlannedResource
@@ -199,11 +200,13 @@ def _topic(ctx: Ctx) -> Outputs:
 
 
 def _bucket_object(ctx: Ctx) -> Outputs:
-    """Cloud Storage gives each written version a new generation (an int64): here one per content, so the
-    plan shows a changed object as a new generation."""
-    content = ctx.get("content") or ctx.get("source") or ctx.name
-    generation = int(hashlib.sha256(content.encode("utf-8")).hexdigest()[:12], 16)
-    return {"id": f"{ctx.get('bucket')}-{ctx.get('name')}", "outputName": ctx.get("name"), "generation": generation}
+    """Cloud Storage gives each written version a new generation (an int64): here one per text, so the plan
+    shows a changed object as a new generation (an archive's generation stays unknown, as before)."""
+    outputs: Outputs = {"id": f"{ctx.get('bucket')}-{ctx.get('name')}", "outputName": ctx.get("name")}
+    source = ctx.inputs.get("source")
+    if isinstance(source, StringAsset):
+        outputs["generation"] = int(hashlib.sha256(source.text.encode("utf-8")).hexdigest()[:12], 16)
+    return outputs
 
 
 def _pipeline_template(ctx: Ctx) -> Outputs:

@@ -15,7 +15,15 @@ from typing import Any
 
 from estaleiro.config.environment import Environment, Model
 from estaleiro.config.pipelines import CompiledPipeline
-from estaleiro.naming import account_id, bucket_name, key_ring_name, labels, models_bucket, pipeline_registry
+from estaleiro.naming import (
+    account_id,
+    bucket_name,
+    job_display_name,
+    key_ring_name,
+    models_bucket,
+    pipeline_job_labels,
+    pipeline_registry,
+)
 from estaleiro.training.spec import spec_for
 
 FUNCTION_SOURCE = "functions/retrain"  # the retraining function, relative to the repository (the Pulumi project)
@@ -35,14 +43,9 @@ class ScheduledRun:
     parameter_values: Mapping[str, str]
 
 
-def job_display_name(model: str, pipeline: str) -> str:
-    """The display name of every run a schedule (or an alert) starts of `pipeline` for `model`."""
-    return f"{model}-{pipeline}"
-
-
 def job_labels(env: Environment, model: str, pipeline: str) -> Mapping[str, str]:
     """The labels of those runs: what the retraining function's rate limit filters on."""
-    return labels(env.config, env.name, model=model, pipeline=pipeline)
+    return pipeline_job_labels(env.config, env.name, model, pipeline)
 
 
 def scheduled_run(env: Environment, model: Model) -> ScheduledRun:
