@@ -128,6 +128,7 @@ class Platform(pulumi.ComponentResource):
                     builder=accounts.ci_deployer.name,
                     topic=self.channels.topic.id,
                     source_bucket=foundation.buckets.pipeline_root.name,
+                    settings_bucket=foundation.buckets.models.name,
                     schedules=self.training.schedules,
                 ),
                 child,

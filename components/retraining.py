@@ -1,8 +1,11 @@
 """Retraining that starts by itself: functions/retrain/ as a Cloud Run function on the stack's alerts topic.
 
 The function submits, for an alert that asks for it, the very run each model's schedule submits:
-RETRAIN_CONFIG is built from every schedule's own `create_pipeline_job_request` (template version,
-parameters, account, key, labels), so the two cannot drift apart. It runs as the `retrainer`
+its settings are built from every schedule's own `create_pipeline_job_request` (template version,
+parameters, account, key, labels), so the two cannot drift apart. They outgrow Cloud Run's 32 KiB
+of environment variables at about 12 models, so they are an object in the models bucket (the one
+bucket whose objects never age out, storage.py RETENTION), and the function's one variable names
+its bucket, name and generation; the retrainer may read that object and no other. It runs as the `retrainer`
 account, which may only create and list pipeline jobs (a custom role of exactly those two
 permissions) and act as the pipeline-runner account the runs use; Eventarc delivers the alerts
 as the same account, allowed to invoke this one function's service and nothing else.
@@ -23,9 +26,9 @@ import pulumi_gcp.serviceaccount as serviceaccount
 import pulumi_gcp.storage as storage
 
 from estaleiro.config.environment import Environment
-from estaleiro.naming import global_name, labels
+from estaleiro.naming import function_name, labels, retrainer_role_id
 from estaleiro.training import schedule
-from estaleiro.training.schedule import FUNCTION_SOURCE, PUBLISHED
+from estaleiro.training.schedule import FUNCTION_SOURCE, PUBLISHED, SETTINGS_OBJECT, SETTINGS_VARIABLE
 
 ENTRY_POINT = "retrain"
 RUNTIME = "python311"
@@ -42,6 +45,7 @@ class RetrainingInputs:
     builder: pulumi.Input[str]  # the account Cloud Build builds the function as (its resource name)
     topic: pulumi.Input[str]  # the alerts topic's id, projects/<project>/topics/<name>
     source_bucket: pulumi.Input[str]
+    settings_bucket: pulumi.Input[str]  # the models bucket: its objects are never deleted by age
     schedules: Mapping[str, colab.Schedule]
 
 
@@ -61,7 +65,7 @@ def pipeline_job(request: Any) -> dict[str, Any]:
 
 
 def retrain_config(env: Environment, schedules: Mapping[str, colab.Schedule]) -> pulumi.Output[str]:
-    """RETRAIN_CONFIG, from every schedule's own request: the two cannot drift apart."""
+    """The function's settings, from every schedule's own request: the two cannot drift apart."""
     names = sorted(schedules)
     jobs: Sequence[pulumi.Output[dict[str, Any]]] = [
         schedules[name].create_pipeline_job_request.apply(pipeline_job) for name in names
@@ -80,7 +84,7 @@ class Retraining(pulumi.ComponentResource):
         super().__init__("estaleiro:training:Retraining", name, None, opts)
         config = env.config
         child = pulumi.ResourceOptions(parent=self)
-        role_id = f"estaleiro_retrainer_{env.name.replace('-', '_')}"
+        role_id = retrainer_role_id(env.name)
         role = projects.IAMCustomRole(
             f"{name}-retrainer-role",
             project=config.project,
@@ -110,9 +114,33 @@ class Retraining(pulumi.ComponentResource):
             source=pulumi.FileArchive(FUNCTION_SOURCE),
             opts=child,
         )
+        settings = storage.BucketObject(
+            f"{name}-retrain-settings",
+            bucket=inputs.settings_bucket,
+            name=SETTINGS_OBJECT,
+            source=retrain_config(env, inputs.schedules).apply(pulumi.StringAsset),  # `content` would be secret
+            content_type="application/json",
+            opts=child,
+        )
+        # Uniform bucket-level access allows IAM only on the bucket; a condition on the object's resource
+        # name, projects/_/buckets/<bucket>/objects/<object>, narrows the grant to this object
+        # (https://cloud.google.com/iam/docs/conditions-attribute-reference, "Resource name").
+        reads_settings = storage.BucketIAMMember(
+            f"{name}-retrainer-reads-settings",
+            bucket=inputs.settings_bucket,
+            role="roles/storage.objectViewer",
+            member=inputs.account.member,
+            condition=storage.BucketIAMMemberConditionArgs(
+                title="retraining settings only",
+                expression=pulumi.Output.concat(
+                    'resource.name == "projects/_/buckets/', inputs.settings_bucket, f'/objects/{SETTINGS_OBJECT}"'
+                ),
+            ),
+            opts=child,
+        )
         self.function = functions.Function(
             f"{name}-retrain",
-            name=global_name(config, env.name, "retrain"),
+            name=function_name(config, env.name),
             project=config.project,
             location=config.region,
             description="Starts a model's continuous-training run when an alert asks for it (functions/retrain)",
@@ -129,7 +157,11 @@ class Retraining(pulumi.ComponentResource):
             ),
             service_config=functions.FunctionServiceConfigArgs(
                 service_account_email=inputs.account.email,
-                environment_variables={"RETRAIN_CONFIG": retrain_config(env, inputs.schedules)},
+                environment_variables={
+                    SETTINGS_VARIABLE: pulumi.Output.concat(
+                        "gs://", settings.bucket, f"/{SETTINGS_OBJECT}#", settings.generation.apply(str)
+                    )
+                },
                 ingress_settings="ALLOW_INTERNAL_ONLY",
                 max_instance_count=1,
                 timeout_seconds=60,
@@ -141,7 +173,7 @@ class Retraining(pulumi.ComponentResource):
                 retry_policy="RETRY_POLICY_RETRY",  # API errors are retried; bad messages are acknowledged
                 service_account_email=inputs.account.email,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[granted, acts_as]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[granted, acts_as, reads_settings]),
         )
         cloudrun.ServiceIamMember(
             f"{name}-retrain-invoker",

@@ -82,7 +82,9 @@ class ServedModel(pulumi.ComponentResource):
             encryption_spec=vertex.AiEndpointEncryptionSpecArgs(kms_key_name=inputs.kms_key),
             network=config.serving.private_network,
             private_service_connect_config=private_service_connect(config.serving),
-            predict_request_response_logging_config=logging_config(env, model),
+            predict_request_response_logging_config=(
+                logging_config(env, model) if manifest.monitoring.request_logging else None
+            ),
             opts=child,
         )
         self.versions = {

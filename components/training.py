@@ -19,8 +19,8 @@ import pulumi_gcp.colab as colab
 
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from estaleiro.config.environment import Environment, Model
-from estaleiro.naming import global_name
-from estaleiro.training.schedule import job_display_name, job_labels, scheduled_run
+from estaleiro.naming import job_display_name, schedule_display_name
+from estaleiro.training.schedule import job_labels, scheduled_run
 
 TAG = "latest"  # a mutable pointer for people browsing the registry; schedules name versions
 
@@ -107,7 +107,7 @@ def pipeline_schedule(
     config = env.config
     return colab.Schedule(
         resource_name,
-        display_name=global_name(config, env.name, job_display_name(model.name, pipeline)),
+        display_name=schedule_display_name(config, env.name, model.name, pipeline),
         project=config.project,
         location=config.region,
         cron=cron,

@@ -93,6 +93,26 @@ def serving_name(config: StackConfig, env: str, model: str) -> str:
     return global_name(config, env, model)
 
 
+def job_display_name(model: str, pipeline: str) -> str:
+    """The display name of every run a schedule (or an alert) starts of `pipeline` for `model`."""
+    return f"{model}-{pipeline}"
+
+
+def schedule_display_name(config: StackConfig, env: str, model: str, pipeline: str) -> str:
+    """The display name of the schedule that runs `pipeline` for `model`."""
+    return global_name(config, env, job_display_name(model, pipeline))
+
+
+def function_name(config: StackConfig, env: str) -> str:
+    """The retraining function's name."""
+    return global_name(config, env, "retrain")
+
+
+def retrainer_role_id(env: str) -> str:
+    """The retrainer's custom role: role ids take no '-'."""
+    return f"estaleiro_retrainer_{env.replace('-', '_')}"
+
+
 def labels(config: StackConfig, env: str, **extra: str) -> dict[str, str]:
     """Labels every labelled resource carries: the stack's own, then the three Estaleiro sets."""
     return {**config.labels, **extra, "env": env, "team": config.team, "managed-by": MANAGED_BY}
@@ -101,6 +121,11 @@ def labels(config: StackConfig, env: str, **extra: str) -> dict[str, str]:
 def model_labels(config: StackConfig, env: str, model: str) -> dict[str, str]:
     """The labels of a served model's endpoint."""
     return labels(config, env, model=model)
+
+
+def pipeline_job_labels(config: StackConfig, env: str, model: str, pipeline: str) -> dict[str, str]:
+    """The labels of a model's pipeline runs: what the retraining function's rate limit filters on."""
+    return labels(config, env, model=model, pipeline=pipeline)
 
 
 def version_labels(config: StackConfig, env: str, model: str, version: str, card_blob: str) -> dict[str, str]:

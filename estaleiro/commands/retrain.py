@@ -3,8 +3,8 @@
 INCIDENT is what Cloud Monitoring publishes to the stack's alerts topic (schema 1.2, as
 functions/retrain/main.py reads it; `estaleiro pipeline run model-quality --local` writes one
 when quality declines). It is wrapped as Eventarc delivers a Pub/Sub message and handed to the
-function's own `deliver`, with the settings Pulumi writes into RETRAIN_CONFIG (built from the
-schedules' values) and a client of a PipelineService on this machine, which runs the job the
+function's own `deliver`, with the settings Pulumi writes into the function's settings object
+(built from the schedules' values) and a client of a PipelineService on this machine, which runs the job the
 function starts with kfp.local, as `estaleiro pipeline run --local` does.
 """
 

@@ -121,6 +121,7 @@ def load_environment(root: Path, stack: str, folder: Path | None = None) -> Envi
         builds_image = builds_model_image(config, stack, image.registry if image else None)
         problems.extend(check_names(config, stack, config_file, models, builds_image))
         problems.extend(peering_problems(config, models, config_file))
+        problems.extend(request_log_problems(config, models, config_file))
     trained = [m for m in models if m.manifest.training is not None]
     measured = [m for m in models if m.manifest.monitoring.quality is not None]
     pipelines = _collect(problems, lambda: load_pipelines(root)) if trained or measured else None
@@ -158,6 +159,48 @@ def peering_problems(config: StackConfig, models: list[Model], config_file: str)
         for m in models
         if len(m.manifest.versions) > 1
     ]
+
+
+# What reads a model's request log, by the manifest key that asks for it.
+LOG_READERS = {"monitoring.features": "drift monitoring", "monitoring.quality": "quality measurement"}
+
+
+def request_log_problems(config: StackConfig, models: list[Model], config_file: str) -> list[Problem]:
+    """Logging asked of an endpoint that cannot log, and drift or quality asked of a log nobody writes.
+
+    https://cloud.google.com/vertex-ai/docs/predictions/choose-endpoint-type, row "Request-response
+    logging": "No" for the private endpoint reached through private services access (VPC Network
+    Peering). Drift reads the log (v1beta1 model_monitoring_spec.proto:215, VertexEndpointLogs: "The
+    endpoints must enable the logging"), and so does the quality query.
+    """
+    problems = []
+    peered = config.serving.private_network is not None
+    for model in models:
+        monitoring = model.manifest.monitoring
+        asked = {"monitoring.features": bool(monitoring.features), "monitoring.quality": monitoring.quality is not None}
+        readers = [(key, what) for key, what in LOG_READERS.items() if asked[key]]
+        if peered:
+            reason = (
+                f"{config_file} serves through private services access (estaleiro:serving.privateNetwork), "
+                "whose endpoints cannot log requests and responses (Google's endpoint-type comparison)"
+            )
+            if monitoring.request_logging:
+                default = "" if "request_logging" in monitoring.model_fields_set else " (the default)"
+                message = (
+                    f"request-response logging is on{default}: {reason}; set monitoring.requestLogging: false, "
+                    "or serve the stack through privateServiceConnect"
+                )
+                problems.append(Problem(model.file, "monitoring.requestLogging", message))
+            fix = "or serve the stack through privateServiceConnect"
+        elif not monitoring.request_logging:
+            reason = "monitoring.requestLogging is false, so no request log is written"
+            fix = "or set monitoring.requestLogging: true"
+        else:
+            continue
+        for key, what in readers:
+            message = f"{what} reads the request log: {reason}; remove {key}, {fix}"
+            problems.append(Problem(model.file, key, message))
+    return problems
 
 
 def _in_repository(root: Path, path: Path, shown: str) -> Path:

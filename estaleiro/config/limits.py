@@ -3,6 +3,13 @@
 A name that Google would refuse (too long, a reserved prefix, a forbidden word) fails here, at
 exit 2, naming the file and key it comes from, instead of halfway through `pulumi up`. The names
 are the ones the components use: `estaleiro.naming` builds both.
+
+Not listed, because what the loader already allows keeps them far inside Google's limits: BigQuery
+dataset ids `<prefix>_<env>_<role>` (at most 20 + 12 + 14 of [a-z0-9_]; up to 1,024 of [A-Za-z0-9_],
+https://cloud.google.com/bigquery/docs/datasets#dataset-naming), table ids (a model name with '_' for
+'-', at most 63; up to 1,024 bytes, https://cloud.google.com/bigquery/docs/tables#table_naming), and the
+retraining function's job ids `<model>-retrain-<16 hex>` (at most 88 of [a-z0-9-]; v1
+pipeline_service.proto:357-358, "less than 128 characters").
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from estaleiro import naming
+from estaleiro import monitoring_ids, naming
+from estaleiro.config.pipelines import QUALITY_PIPELINE
 from estaleiro.config.stack import StackConfig
 from estaleiro.errors import Problem
 
@@ -31,6 +39,10 @@ Kind = Literal[
     "Vertex AI model display name",
     "label key",
     "label value",
+    "Model Monitoring monitor id",
+    "Vertex AI schedule display name",
+    "Vertex AI pipeline job display name",
+    "IAM custom role id",
 ]
 
 
@@ -110,6 +122,16 @@ LIMITS: Mapping[Kind, Limit] = {
         "1-63 lowercase letters, digits, '_' or '-', starting with a letter",
     ),
     "label value": Limit(63, r"[a-z0-9_-]*", "0-63 lowercase letters, digits, '_' or '-'", min_length=0),
+    # CreateModelMonitorRequest.model_monitor_id, quoted in estaleiro/monitoring_ids.py.
+    "Model Monitoring monitor id": Limit(monitoring_ids.MAX_LENGTH, monitoring_ids.PATTERN, monitoring_ids.RULE),
+    # v1beta1/schedule.proto:104-107 (Schedule.display_name): "can be up to 128 characters long and can
+    # consist of any UTF-8 characters". Monitoring schedules are named by their monitor's id.
+    "Vertex AI schedule display name": Limit(128, r".+", "1-128 characters"),
+    # v1/pipeline_job.proto:110-112 (PipelineJob.display_name): "up to 128 characters ... any UTF-8 characters".
+    "Vertex AI pipeline job display name": Limit(128, r".+", "1-128 characters"),
+    # google/iam/admin/v1/iam.proto:1300-1303 (CreateRoleRequest.role_id): "alphanumeric characters,
+    # underscores (_), and periods (.). It must contain a minimum of 3 characters and a maximum of 64".
+    "IAM custom role id": Limit(64, r"[A-Za-z0-9_.]+", "3-64 letters, digits, '_' or '.'", min_length=3),
 }
 # Same page: no more than 64 labels on one resource.
 MAX_LABELS = 64
@@ -178,11 +200,22 @@ def derived_names(
         yield Derived(config_file, "stack name", "service account id", naming.account_id(stack, role))
     yield Derived(config_file, "stack name", "Workload Identity pool id", naming.ci_pool_id(stack))
     yield Derived(config_file, "stack name", "Workload Identity provider id", naming.CI_PROVIDER_ID)
+    yield Derived(config_file, "stack name", "IAM custom role id", naming.retrainer_role_id(stack))
     for model in models:
         served = naming.serving_name(config, stack, model.name)
         yield Derived(model.file, "model name", "Vertex AI model id", served)
         yield Derived(model.file, "model name", "Vertex AI endpoint display name", served)
         yield Derived(model.file, "displayName", "Vertex AI model display name", model.manifest.display_name)
+        if model.manifest.monitoring.features:  # a monitor, and its schedule of the same name, per version
+            for version in model.manifest.versions:
+                yield Derived(
+                    model.file, "model name", "Model Monitoring monitor id", monitoring_ids.monitor_id(served, version)
+                )
+        for key, pipeline in scheduled_pipelines(model):
+            schedule = naming.schedule_display_name(config, stack, model.name, pipeline)
+            yield Derived(model.file, key, "Vertex AI schedule display name", schedule)
+            job = naming.job_display_name(model.name, pipeline)
+            yield Derived(model.file, key, "Vertex AI pipeline job display name", job)
     for file, key, labels in label_sets(config, stack, config_file, models):
         for label, value in labels.items():
             yield Derived(file, key, "label key", label)
@@ -200,3 +233,13 @@ def label_sets(
         for version, card in model.cards.items():
             labels = naming.version_labels(config, stack, model.name, version, card.git_blob)
             yield model.file, f"versions.{version}", labels
+        for key, pipeline in scheduled_pipelines(model):
+            yield model.file, key, naming.pipeline_job_labels(config, stack, model.name, pipeline)
+
+
+def scheduled_pipelines(model: Model) -> Iterator[tuple[str, str]]:
+    """(manifest key, pipeline) of each pipeline a schedule runs for the model: training, quality."""
+    if model.manifest.training is not None:
+        yield "training.pipeline", model.manifest.training.pipeline
+    if model.manifest.monitoring.quality is not None:
+        yield "monitoring.quality", QUALITY_PIPELINE

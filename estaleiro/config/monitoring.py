@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from estaleiro.config.types import Cron, Email, Frozen, Threshold
+from estaleiro.monitoring_window import window_problem
 
 FeatureName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 FeatureType = Literal["numerical", "categorical"]
@@ -105,7 +107,7 @@ class Quality(Frozen):
 
     labels: StrictStr | None = Field(
         default=None,
-        description="an external ground-truth table bq://project.dataset.table with request_id, label, label_time; "
+        description="an external ground-truth table bq://project.dataset.table with request_key, label, label_time; "
         "absent: the stack declares one per model, <prefix>_<env>_ground_truth.<model>",
     )
     label_delay: Duration = Field(
@@ -165,6 +167,12 @@ class Monitoring(Frozen):
         default_factory=dict, description="every monitored feature and its type (numerical | categorical)"
     )
     drift: Drift = Field(default_factory=Drift)
+    request_logging: StrictBool = Field(
+        default=True,
+        alias="requestLogging",
+        description="log a sample of requests and responses to BigQuery, which drift and quality read; "
+        "a stack serving through privateNetwork cannot (set false there)",
+    )
     sampling_rate: Rate = Field(
         default=1.0, alias="samplingRate", description="share of prediction requests logged to BigQuery, in (0, 1]"
     )
@@ -183,6 +191,15 @@ class Monitoring(Frozen):
     quality: Quality | None = Field(
         default=None, description="served quality measured from late ground truth; absent: not measured"
     )
+
+    @field_validator("schedule")
+    @classmethod
+    def _evenly_spaced(cls, schedule: str) -> str:
+        """Each drift run reads the requests logged since the run before (estaleiro/monitoring_window.py)."""
+        problem = window_problem(schedule)
+        if problem is not None:
+            raise ValueError(problem)
+        return schedule
 
     @field_validator("drift")
     @classmethod

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi.asset import StringAsset
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from estaleiro.plan.model import PlannedResource
@@ -198,6 +199,16 @@ def _topic(ctx: Ctx) -> Outputs:
     return {"id": f"projects/{ctx.project}/topics/{ctx.get('name', ctx.name)}"}
 
 
+def _bucket_object(ctx: Ctx) -> Outputs:
+    """Cloud Storage gives each written version a new generation (an int64): here one per text, so the plan
+    shows a changed object as a new generation (an archive's generation stays unknown, as before)."""
+    outputs: Outputs = {"id": f"{ctx.get('bucket')}-{ctx.get('name')}", "outputName": ctx.get("name")}
+    source = ctx.inputs.get("source")
+    if isinstance(source, StringAsset):
+        outputs["generation"] = int(hashlib.sha256(source.text.encode("utf-8")).hexdigest()[:12], 16)
+    return outputs
+
+
 def _pipeline_template(ctx: Ctx) -> Outputs:
     """Artifact Registry names a KFP version by the digest of its content."""
     version = "sha256:" + hashlib.sha256(ctx.get("template").encode("utf-8")).hexdigest()
@@ -247,6 +258,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
     "gcp:bigquery/dataset:Dataset": _dataset,
     "gcp:bigquery/datasetIamMember:DatasetIamMember": _iam_member,
     "gcp:pubsub/topic:Topic": _topic,
+    "gcp:storage/bucketObject:BucketObject": _bucket_object,
     "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam_member,
     "pulumi-python:dynamic/kfp:PipelineTemplate": _pipeline_template,
 }

@@ -1,4 +1,4 @@
-"""What a model's schedule submits, and the retraining function's RETRAIN_CONFIG built from it.
+"""What a model's schedule submits, and the retraining function's settings built from it.
 
 One builder for three readers: the schedule Pulumi declares (components/training.py), the function's
 config (components/retraining.py, from each schedule's own request) and a retraining on this machine
@@ -15,11 +15,22 @@ from typing import Any
 
 from estaleiro.config.environment import Environment, Model
 from estaleiro.config.pipelines import CompiledPipeline
-from estaleiro.naming import account_id, bucket_name, key_ring_name, labels, models_bucket, pipeline_registry
+from estaleiro.naming import (
+    account_id,
+    bucket_name,
+    job_display_name,
+    key_ring_name,
+    models_bucket,
+    pipeline_job_labels,
+    pipeline_registry,
+)
 from estaleiro.training.spec import spec_for
 
 FUNCTION_SOURCE = "functions/retrain"  # the retraining function, relative to the repository (the Pulumi project)
 PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"  # the CloudEvent type it is delivered as
+# The function's settings: an object Pulumi writes, named (with its generation) by the function's one variable.
+SETTINGS_OBJECT = "functions/retrain-config.json"
+SETTINGS_VARIABLE = "RETRAIN_CONFIG_OBJECT"  # functions/retrain/main.py CONFIG (a test holds them equal)
 
 
 @dataclass(frozen=True)
@@ -32,14 +43,9 @@ class ScheduledRun:
     parameter_values: Mapping[str, str]
 
 
-def job_display_name(model: str, pipeline: str) -> str:
-    """The display name of every run a schedule (or an alert) starts of `pipeline` for `model`."""
-    return f"{model}-{pipeline}"
-
-
 def job_labels(env: Environment, model: str, pipeline: str) -> Mapping[str, str]:
     """The labels of those runs: what the retraining function's rate limit filters on."""
-    return labels(env.config, env.name, model=model, pipeline=pipeline)
+    return pipeline_job_labels(env.config, env.name, model, pipeline)
 
 
 def scheduled_run(env: Environment, model: Model) -> ScheduledRun:
@@ -97,7 +103,7 @@ def pipeline_job(
 
 
 def retrain_config(env: Environment, jobs: Mapping[str, Mapping[str, Any]]) -> str:
-    """RETRAIN_CONFIG: the location, the stack, and per trained model its schedule's run and rate limit."""
+    """The function's settings: the location, the stack, and per trained model its schedule's run and rate limit."""
     every = {m.name: m.manifest.monitoring.retrain_every_hours for m in env.models}
     models = {name: {"retrainEveryHours": every[name], "pipelineJob": job} for name, job in sorted(jobs.items())}
     parent = f"projects/{env.config.project}/locations/{env.config.region}"
@@ -105,7 +111,7 @@ def retrain_config(env: Environment, jobs: Mapping[str, Mapping[str, Any]]) -> s
 
 
 def derived_retrain_config(env: Environment) -> str:
-    """RETRAIN_CONFIG with the foundation's places as the stack names them, for a retraining on this machine."""
+    """The settings with the foundation's places as the stack names them, for a retraining on this machine."""
     config = env.config
     jobs = {}
     for model in (m for m in env.models if m.manifest.training is not None):

@@ -8,12 +8,18 @@ document, schema version 1.2 (https://cloud.google.com/monitoring/support/notifi
 word of the display names of the conditions that ask for retraining, e.g. "drift").
 
 The run is the one the model's schedule submits (same template version, parameters, account, key:
-Pulumi writes it into RETRAIN_CONFIG from the very values the schedule uses), so a retraining
+Pulumi writes it into the settings object from the very values the schedule uses), so a retraining
 proposes the same kind of pull request. It is started at most once per incident (the job id is
 derived from the incident id; Vertex answers ALREADY_EXISTS to a second create with that id) and
 at most once per `retrainEveryHours` per model (decided by listing the model's recent runs, so
 the function keeps no state). A malformed message is logged and acknowledged: retrying it cannot
 make it readable. Errors of the API itself are raised, so Pub/Sub delivers the message again.
+
+The settings (every trained model's run) grow by about 2.7 KB a model, past the 32 KiB Cloud Run
+allows for all of a function's environment variables together
+(https://cloud.google.com/run/docs/configuring/services/overview-environment-variables, "Size
+limits of variables for functions") at about 12 models. So Pulumi writes them to a Cloud Storage
+object and the function's one variable names that object's version, read once per instance.
 
 `deliver` is the whole function given its settings and client: the entry point `retrain` gives it
 the deployed ones, `estaleiro retrain --local` a PipelineService on this machine.
@@ -27,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,8 +44,11 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import aiplatform_v1 as v1
+from google.cloud import storage
 
-CONFIG = "RETRAIN_CONFIG"
+CONFIG = "RETRAIN_CONFIG_OBJECT"  # gs://<bucket>/<object>#<generation>: the settings' object, one version of it
+# gsutil's spelling of one version of an object (https://cloud.google.com/storage/docs/object-versioning).
+OBJECT_VERSION = re.compile(r"gs://([^/]+)/(.+)#([0-9]+)")
 STARTED_BY = {"started-by": "alert"}  # tells a retraining apart from a scheduled run in the console
 HOUR = timedelta(hours=1)
 log = logging.getLogger("retrain")
@@ -174,9 +184,24 @@ def _decide(incident: Incident, settings: Settings, client: v1.PipelineServiceCl
     return Decision(str(created.name), f"started {created.name}")
 
 
+def read_settings(client: storage.Client, uri: str) -> Settings:
+    """The settings in the object version `uri` names: exactly what Pulumi wrote, even if the object moved on."""
+    match = OBJECT_VERSION.fullmatch(uri)
+    if match is None:
+        raise ValueError(f"{CONFIG}: got {uri!r}, expected gs://<bucket>/<object>#<generation>")
+    bucket, name, generation = match.groups()
+    blob = client.bucket(bucket).blob(name, generation=int(generation))
+    return Settings.from_json(blob.download_as_text(encoding="utf-8"))
+
+
+@cache
+def storage_client() -> storage.Client:
+    return storage.Client()
+
+
 @cache
 def settings() -> Settings:
-    return Settings.from_json(os.environ[CONFIG])
+    return read_settings(storage_client(), os.environ[CONFIG])
 
 
 @cache
@@ -206,6 +231,6 @@ def deliver(event: CloudEvent, settings: Settings, client: v1.PipelineServiceCli
 
 @functions_framework.cloud_event
 def retrain(event: CloudEvent) -> None:
-    """Entry point: the deployed function's settings (RETRAIN_CONFIG) and Vertex AI's PipelineService."""
+    """Entry point: the deployed function's settings (read once per instance) and Vertex AI's PipelineService."""
     config = settings()
     deliver(event, config, pipeline_service(config.parent), datetime.now(UTC))

@@ -99,10 +99,13 @@ def test_base_diff_shows_update_create_and_delete(repo: Path, cli) -> None:
     assert diff["summary"]["create"] == 0 and diff["summary"]["delete"] == 0
     assert diff["summary"]["update"] > 5
     for resource in diff["resources"]:
-        if resource["name"] == "acme-ml-dev-retrain":  # its config is the schedules' runs, labels included
-            config_change = resource["changes"].pop()
-            assert config_change["path"].endswith("environmentVariables.RETRAIN_CONFIG"), config_change["path"]
-            assert config_change["old"].replace("cc-4711", "cc-9000") == config_change["new"]
+        if resource["name"] == "acme-ml-dev-retrain-settings":  # the schedules' runs, labels included
+            settings = resource["changes"].pop()
+            assert settings["path"].startswith("source"), settings["path"]
+            assert settings["old"].replace("cc-4711", "cc-9000") == settings["new"]
+        if resource["name"] == "acme-ml-dev-retrain":  # it reads the settings' new version
+            variable = resource["changes"].pop()
+            assert variable["path"].endswith("environmentVariables.RETRAIN_CONFIG_OBJECT"), variable["path"]
         assert resource["changes"] == [
             {"path": path, "old": "cc-4711", "new": "cc-9000"} for path in [c["path"] for c in resource["changes"]]
         ], resource["name"]

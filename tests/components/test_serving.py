@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from components.apis import PEERING_APIS, required_apis
+from components.platform import Platform
 from components.serving import endpoint_id
 from estaleiro.config.environment import load_environment, load_stack_config
 from estaleiro.errors import InvalidInput
+from estaleiro.plan.engine import run_program
 from estaleiro.plan.model import Plan
+from tests.config.test_request_log_serving import without_log_readers
 from tests.providers.fake_vertex import ENDPOINT_ID
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,8 +97,10 @@ def test_a_peering_stack_refuses_a_model_with_two_versions(
 ) -> None:
     """Private services access endpoints serve one model: a canary there cannot be deployed."""
     peering_config(repo)
+    without_log_readers(repo)  # nor can they log requests (tests/config/test_request_log_serving.py)
     assert load_environment(repo, "prod").models[0].name == "churn"  # one version: fine
     shutil.copy(repo / "stacks/dev/models/churn.yaml", repo / "stacks/prod/models/churn.yaml")  # v6 and v7
+    without_log_readers(repo)
     with pytest.raises(InvalidInput):
         load_environment(repo, "prod")
     code, out, err = cli(repo, "plan", "prod")
@@ -105,6 +110,15 @@ def test_a_peering_stack_refuses_a_model_with_two_versions(
         "private services access (estaleiro:serving.privateNetwork), whose endpoints serve one deployed model and "
         "cannot split traffic; declare one version, or switch the stack to privateServiceConnect"
     )
+
+
+def test_an_endpoint_whose_manifest_turns_logging_off_has_no_logging_config(repo: Path) -> None:
+    peering_config(repo)
+    without_log_readers(repo)
+    env = load_environment(repo, "prod")
+    plan = run_program(lambda: Platform("acme-ml-prod", env), "prod", env.config.project, env.config.region)
+    [endpoint] = plan.of_type("gcp:vertex/aiEndpoint:AiEndpoint")
+    assert "predictRequestResponseLoggingConfig" not in endpoint.inputs, endpoint.name
 
 
 def test_both_kinds_of_private_serving_at_once_are_refused(tmp_path: Path) -> None:

@@ -9,8 +9,11 @@ from typing import get_args
 
 import pytest
 
+from components.platform import Platform
 from estaleiro.config.environment import load_environment
-from estaleiro.config.limits import LIMITS, MAX_LABELS, Kind, check_names, violation
+from estaleiro.config.limits import LIMITS, MAX_LABELS, Kind, check_names, derived_names, violation
+from estaleiro.monitoring_ids import monitor_id
+from estaleiro.plan.engine import run_program
 from tests.config.conftest import REPO, problems, refused_by_plan
 
 STACK = """config:
@@ -70,6 +73,10 @@ def test_each_limit_holds_exactly_at_its_edges(kind: Kind) -> None:
         ("Vertex AI model display name", 1, 128),
         ("label key", 1, 63),
         ("label value", 0, 63),
+        ("Model Monitoring monitor id", 1, 63),
+        ("Vertex AI schedule display name", 1, 128),
+        ("Vertex AI pipeline job display name", 1, 128),
+        ("IAM custom role id", 3, 64),
     ],
 )
 def test_the_table_holds_googles_documented_numbers(kind: Kind, minimum: int, maximum: int) -> None:
@@ -92,6 +99,9 @@ def test_the_table_holds_googles_documented_numbers(kind: Kind, minimum: int, ma
         ("Cloud Build trigger name", "acme_ml_pr", "a character or its shape is not allowed"),
         ("label key", "Team", "a character or its shape is not allowed"),
         ("label value", "ML Platform", "a character or its shape is not allowed"),
+        ("Model Monitoring monitor id", "churn-v6-", "a character or its shape is not allowed"),
+        ("Model Monitoring monitor id", "6-churn", "a character or its shape is not allowed"),
+        ("IAM custom role id", "estaleiro-retrainer", "a character or its shape is not allowed"),
     ],
 )
 def test_reserved_prefixes_forbidden_words_and_characters(kind: Kind, name: str, reason: str) -> None:
@@ -227,3 +237,34 @@ def test_clone_with_models_checks_their_ids_under_the_new_name(repo: Path, cli) 
     assert code == 2
     assert re.match(rf"stacks/eu01/models/{name}\.yaml: model name: makes Vertex AI model id 'acme-ml-eu01-", err)
     assert not (repo / "stacks" / "eu01").exists()
+
+
+def test_the_stack_derives_monitor_ids_schedule_and_job_names_and_the_retrainer_role() -> None:
+    env = load_environment(REPO, "dev")
+    derived = {(d.kind, d.name) for d in derived_names(env.config, env.name, env.config_file, env.models, False)}
+    assert {
+        ("Model Monitoring monitor id", "acme-ml-dev-churn-v6"),
+        ("Model Monitoring monitor id", "acme-ml-dev-churn-v7"),
+        ("Vertex AI schedule display name", "acme-ml-dev-churn-continuous-training"),
+        ("Vertex AI schedule display name", "acme-ml-dev-churn-model-quality"),
+        ("Vertex AI pipeline job display name", "churn-continuous-training"),
+        ("Vertex AI pipeline job display name", "churn-model-quality"),
+        ("IAM custom role id", "estaleiro_retrainer_dev"),
+        ("label value", "continuous-training"),  # the `pipeline` label of the runs
+    } <= derived
+
+
+@pytest.mark.parametrize("length", [49, 50, 51])  # model ids of 61, 62 and 63 characters
+def test_a_watched_model_whose_id_fits_also_has_monitors_and_plans(tmp_path: Path, length: int) -> None:
+    """Such a model passed the load and failed ModelMonitors' registration check at `pulumi up`."""
+    write_stack(tmp_path, "dev")
+    add_model(tmp_path, "dev", "m" * length)  # churn's manifest: drift features, two versions
+    env = load_environment(tmp_path, "dev")
+    served = f"acme-ml-dev-{'m' * length}"
+    monitors = {d.name for d in derived_names(env.config, "dev", env.config_file, env.models, False)}
+    assert {monitor_id(served, "v6"), monitor_id(served, "v7")} <= monitors
+    assert all(violation("Model Monitoring monitor id", monitor_id(served, v)) is None for v in ("v6", "v7"))
+    plan = run_program(lambda: Platform("acme-ml-dev", env), "dev", env.config.project, env.config.region)
+    assert len(plan.of_type("pulumi-python:dynamic/vertex:ModelMonitors")) == 1
+
+

@@ -21,9 +21,11 @@ import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
 from google.cloud import aiplatform_v1 as v1
+from google.cloud import storage
 
 from tests.functions.conftest import PARENT
 from tests.functions.fake_pipeline_service import FakePipelineService
+from tests.functions.fake_storage import FakeStorage
 
 SOURCE = Path(__file__).parents[2] / "functions/retrain/main.py"
 TEMPLATE = "https://us-central1-kfp.pkg.dev/acme-ml-dev/acme-ml-dev-pipelines/continuous-training/sha256:" + "ab" * 32
@@ -31,10 +33,11 @@ RUNNER = "acme-ml-dev-pipeline-runner@acme-ml-dev.iam.gserviceaccount.com"
 SCHEDULED = {"model": "churn", "pipeline": "continuous-training", "env": "dev", "team": "ml-platform"}
 DRIFT = "drift above 0.2: contract, plan"
 POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+BUCKET, OBJECT = "acme-ml-dev-models", "functions/retrain-config.json"
 
 
 def config(every_hours: int = 24) -> dict[str, Any]:
-    """RETRAIN_CONFIG as components/ writes it: the run the schedule submits, per model."""
+    """The settings object as components/ writes it: the run the schedule submits, per model."""
     job = v1.PipelineJob(
         display_name="churn-continuous-training",
         template_uri=TEMPLATE,
@@ -85,19 +88,28 @@ Post = Callable[..., int]
 
 @pytest.fixture
 def post(
-    fake: FakePipelineService, client: v1.PipelineServiceClient, monkeypatch: pytest.MonkeyPatch
+    fake: FakePipelineService,
+    client: v1.PipelineServiceClient,
+    storage_fake: FakeStorage,
+    storage_client: storage.Client,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., int]]:
-    """Deliver a Pub/Sub message to the function as the framework serves it; the HTTP status it answers."""
+    """Deliver a Pub/Sub message to the function as the framework serves it; the HTTP status it answers.
+
+    Its settings are an object version in the Cloud Storage fake, named by its one environment variable.
+    """
     apps: dict[int, FlaskClient] = {}
 
     def deliver(data: str | bytes | dict[str, Any] | None, every_hours: int = 24, event_id: str = "1") -> int:
         """`data`: the incident (a dict), raw message bytes, or a str sent as message.data unencoded."""
         if every_hours not in apps:
-            monkeypatch.setenv("RETRAIN_CONFIG", json.dumps(config(every_hours)))
+            generation = storage_fake.put(BUCKET, OBJECT, json.dumps(config(every_hours)).encode())
+            monkeypatch.setenv("RETRAIN_CONFIG_OBJECT", f"gs://{BUCKET}/{OBJECT}#{generation}")
             monkeypatch.setattr(sys, "path", list(sys.path))  # create_app appends the source's folder
             monkeypatch.setitem(sys.modules, "main", sys.modules.get("main"))  # and registers `main`: undone after
             app = create_app(target="retrain", source=str(SOURCE), signature_type="cloudevent")
             monkeypatch.setattr(sys.modules["main"], "pipeline_service", lambda parent: client)
+            monkeypatch.setattr(sys.modules["main"], "storage_client", lambda: storage_client)
             apps[every_hours] = app.test_client()
         raw = json.dumps(data).encode() if isinstance(data, dict) else data
         encoded = base64.b64encode(raw).decode() if isinstance(raw, bytes) else raw
@@ -262,3 +274,23 @@ def test_a_quality_decline_incident_starts_one_run_and_its_redelivery_none(
     [job] = fake.jobs.values()
     assert job.name.startswith(f"{PARENT}/pipelineJobs/churn-retrain-") and job.template_uri == TEMPLATE
     assert fake.calls.count("CreatePipelineJob") == 1  # the redelivery was held back by the run just started
+
+
+def test_the_settings_are_the_object_version_the_variable_names(
+    storage_fake: FakeStorage, storage_client: storage.Client
+) -> None:
+    """A newer version (a later `pulumi up` still rolling out) does not change what this revision runs."""
+    from functions.retrain.main import read_settings
+
+    pinned = storage_fake.put(BUCKET, OBJECT, json.dumps(config(every_hours=24)).encode())
+    storage_fake.put(BUCKET, OBJECT, json.dumps(config(every_hours=48)).encode())
+    settings = read_settings(storage_client, f"gs://{BUCKET}/{OBJECT}#{pinned}")
+    assert settings.models["churn"].every == timedelta(hours=24)
+    assert storage_fake.requests[-1].startswith(f"/download/storage/v1/b/{BUCKET}/o/functions%2Fretrain-config.json?")
+
+
+def test_a_variable_that_names_no_object_version_is_refused(storage_client: storage.Client) -> None:
+    from functions.retrain.main import read_settings
+
+    with pytest.raises(ValueError, match="RETRAIN_CONFIG_OBJECT: got 'gs://b/o', expected gs://<bucket>/<object>#<gen"):
+        read_settings(storage_client, "gs://b/o")

@@ -87,12 +87,14 @@ def test_completing_a_canary_retires_the_old_version(repo: Path, cli) -> None:
         ("update", "acme-ml-dev-churn-deployment"),
         ("delete", "acme-ml-dev-churn-v6"),
         ("update", "acme-ml-dev-churn"),
-        ("update", "acme-ml-dev-retrain"),  # an alert's run is the schedule's: it follows
+        ("update", "acme-ml-dev-retrain"),  # it reads the new version of its settings:
+        ("update", "acme-ml-dev-retrain-settings"),  # an alert's run is the schedule's, it follows
     ]
     retired = {c["path"] for c in change["resources"][2]["changes"]}
     assert "versions.v6.training_table" in retired, "the retired version's monitor goes"
     assert {c["path"] for c in change["resources"][3]["changes"]} == {f"{VALUES}.versions"}
     schedule = {c["path"] for c in change["resources"][6]["changes"]}
     assert schedule == {f"{VALUES}.spec", f"{VALUES}.baseline_uri"}, "retraining judges against v7, on v7's data"
+    assert all(c["path"].startswith("source") for c in change["resources"][8]["changes"]), "the settings object"
     [function] = [c["path"] for c in change["resources"][7]["changes"]]
-    assert function.endswith("environmentVariables.RETRAIN_CONFIG"), function
+    assert function.endswith("environmentVariables.RETRAIN_CONFIG_OBJECT"), function
