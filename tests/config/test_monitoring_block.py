@@ -104,6 +104,16 @@ BAD: list[tuple[str, str, str, Callable[[int], str]]] = [
         ),
     ),
     (
+        'schedule: "0 * * * *"',
+        'schedule: "0 9 * * 1-5"',
+        "schedule",
+        lambda n: (
+            f"{MANIFEST}:{n}: monitoring.schedule: got '0 9 * * 1-5': its runs are 24h, 72h apart, not evenly "
+            "spaced; such as '0 * * * *' (hourly: 1h), '0 */6 * * *' (6h), '30 2 * * *' (daily: 1d), '0 4 * * 1' "
+            "(weekly: 1w)"
+        ),
+    ),
+    (
         "errorRatio: 0.05",
         "errorRatio: 5",
         "errorRatio",
