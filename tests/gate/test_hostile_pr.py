@@ -62,17 +62,18 @@ def mixed(findings: list[Finding]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("path", "hostile_code"),
+    ("path", "hostile_code", "governance"),
     [
-        ("policies/promotion/__init__.py", "RULES = ()\n"),
-        ("estaleiro/gate/traffic.py", "def entering(before, after):\n    return {}\n"),
-        ("sitecustomize.py", "import policies.promotion as _rules\n_rules.RULES = ()\n"),
+        ("policies/promotion/__init__.py", "RULES = ()\n", True),
+        ("estaleiro/gate/traffic.py", "def entering(before, after):\n    return {}\n", True),
+        ("sitecustomize.py", "import policies.promotion as _rules\n_rules.RULES = ()\n", False),
     ],
     ids=["rules-emptied", "gate-code-edited", "sitecustomize"],
 )
 def test_code_of_the_pull_request_is_never_run_by_the_gate(
-    pr: Path, cli: Cli, tmp_path: Path, path: str, hostile_code: str
+    pr: Path, cli: Cli, tmp_path: Path, path: str, hostile_code: str, governance: bool
 ) -> None:
+    """Refused by main's rules; a change to the gate's own code is also a governance change beside serving."""
     marker = tmp_path / "hostile-code-ran"
     target = pr / path
     target.write_text((target.read_text() if target.exists() else "") + hostile(marker) + hostile_code)
@@ -81,7 +82,8 @@ def test_code_of_the_pull_request_is_never_run_by_the_gate(
     code, findings = check(pr, cli, "prod")
     assert code == 1
     assert CANARY in rules(findings)
-    assert path in mixed(findings) and f"traffic in {PROD}" in mixed(findings)
+    if governance:
+        assert path in mixed(findings) and f"traffic in {PROD}" in mixed(findings)
     assert not marker.exists()
 
 
