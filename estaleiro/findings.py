@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Source = Literal["schema", "promotion", "checkov"]
+Source = Literal["schema", "promotion", "governance", "checkov"]
+# A notice informs reviewers (a governance change and who must review it); it never fails the check.
+Severity = Literal["error", "notice"]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,10 +25,16 @@ class Finding:
     line: int = 0  # 1-based line in `file`, when known
     pulumi_name: str = ""  # a planned resource as the program names it (what to grep for) ...
     urn: str = ""  # ... and its Pulumi URN
+    severity: Severity = "error"
 
     @property
     def waived(self) -> bool:
         return bool(self.waived_reason)
+
+    @property
+    def fails(self) -> bool:
+        """Whether this finding fails the check: an error nobody waived."""
+        return self.severity == "error" and not self.waived
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,12 @@ def render(findings: Sequence[Finding], fmt: ReportFormat, checked: Sequence[str
 
 
 def headline(findings: Sequence[Finding], checked: Sequence[str]) -> str:
-    failing = sum(1 for f in findings if not f.waived)
-    waived = len(findings) - failing
+    failing = sum(1 for f in findings if f.fails)
+    waived = sum(1 for f in findings if f.waived)
+    notices = sum(1 for f in findings if f.severity == "notice" and not f.waived)
     verdict = "PASS" if failing == 0 else "FAIL"
-    return f"{verdict}: {failing} violation(s), {waived} waived in {', '.join(checked) or 'nothing'}"
+    noted = f", {notices} notice(s)" if notices else ""
+    return f"{verdict}: {failing} violation(s), {waived} waived{noted} in {', '.join(checked) or 'nothing'}"
 
 
 def _counts(j: Judged) -> dict[str, Any]:
@@ -61,7 +63,7 @@ def _text(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[
             for j in judged
         ]
     for f in [f for f in findings if not f.waived] + [f for f in findings if f.waived]:
-        tag = "WAIVED" if f.waived else "VIOLATION"
+        tag = "WAIVED" if f.waived else "VIOLATION" if f.fails else "NOTICE"
         file = f"{f.file}:{f.line}" if f.line else f.file
         where = f"{file} [{f.resource}]" if f.resource else file
         lines.append(f"{tag} {f.rule} {where}: {f.message}")
@@ -80,12 +82,12 @@ def _markdown(findings: Sequence[Finding], checked: Sequence[str], judged: Seque
         lines += ["| checkov judged | resources | passed | failed | waived |", "|---|--:|--:|--:|--:|"]
         lines += [f"| {j.target} | {j.resources} | {j.passed} | {j.failed} | {j.waived} |" for j in judged]
         lines.append("")
-    violations = [f for f in findings if not f.waived]
     waived = [f for f in findings if f.waived]
-    if violations:
-        lines += ["| rule | file | resource | problem |", "|---|---|---|---|"]
-        lines += [f"| `{f.rule}` | `{f.file}` | {_resource_cell(f)} | {_cell(f.message)} |" for f in violations]
-        lines.append("")
+    for title, shown in (("problem", [f for f in findings if f.fails]), ("notice", _notices(findings))):
+        if shown:
+            lines += [f"| rule | file | resource | {title} |", "|---|---|---|---|"]
+            lines += [f"| `{f.rule}` | `{f.file}` | {_resource_cell(f)} | {_cell(f.message)} |" for f in shown]
+            lines.append("")
     if waived:
         lines += [
             f"<details><summary>Waived findings ({WAIVERS_FILE})</summary>",
@@ -96,6 +98,10 @@ def _markdown(findings: Sequence[Finding], checked: Sequence[str], judged: Seque
         lines += [f"| `{f.rule}` | {_resource_cell(f)} | {_cell(f.waived_reason)} |" for f in waived]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _notices(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "notice" and not f.waived]
 
 
 def _resource_cell(finding: Finding) -> str:
@@ -111,7 +117,7 @@ def _cell(text: str) -> str:
 def _json(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[Judged]) -> dict[str, Any]:
     return {
         "checked": list(checked),
-        "passed": all(f.waived for f in findings),
+        "passed": not any(f.fails for f in findings),
         "judged": [_counts(j) for j in judged],
         "findings": [
             {
@@ -123,6 +129,7 @@ def _json(findings: Sequence[Finding], checked: Sequence[str], judged: Sequence[
                 "resource": f.resource,
                 "pulumi_name": f.pulumi_name,
                 "urn": f.urn,
+                "severity": f.severity,
                 "waived": f.waived,
                 "reason": f.waived_reason,
             }
@@ -139,7 +146,7 @@ def _sarif(findings: Sequence[Finding], judged: Sequence[Judged]) -> dict[str, A
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": rules.index(f.rule),
-            "level": "error",
+            "level": "error" if f.severity == "error" else "note",
             "message": {"text": f"{subject}: {f.message}" if subject else f.message},
             "locations": [_location(f)],
         }

@@ -26,6 +26,7 @@ CONTENT = (
     "policies",
     "pipeline_specs",
     "functions",
+    "estaleiro",  # the gate `check --base` runs is the base's own
 )
 
 

@@ -1,9 +1,11 @@
 """`estaleiro check [STACK ...] [--base REF]`: the one command a pull request runs.
 
-Manifests and model cards are validated, the repository's promotion rules judge each stack
-against the base (the merge base with `--base`, else `HEAD`) in a worker process, and
-checkov judges each stack's plan (converted to a Terraform plan) plus the Dockerfiles, CI
-workflows and the whole tree for secrets. Exit 0 pass, 1 violations, 2 invalid input.
+Manifests and model cards are validated, the promotion rules judge each stack against the
+base (the merge base with `--base`, else `HEAD`) in a worker process, and checkov judges each
+stack's plan (converted to a Terraform plan) plus the Dockerfiles, CI workflows and the whole
+tree for secrets. With `--base`, the rules, the gate's code and the waivers are the base's
+(a pull request cannot rewrite what judges it), and governance changes are judged apart from
+serving ones. Exit 0 pass (notices included), 1 violations, 2 invalid input.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.config.environment import Environment, load_environment
 from estaleiro.config.pipelines import kfp_problems
 from estaleiro.errors import InvalidInput, Problem
-from estaleiro.findings import Finding, Judged
+from estaleiro.findings import Judged
 from estaleiro.gate.run import base_tree, judge
 from estaleiro.output import emit
 from estaleiro.plan.run import plan_trees
@@ -27,16 +29,17 @@ from estaleiro.waivers import load_waivers
 
 
 def check(root: Path, stacks: list[str], base: str | None, fmt: ReportFormat, out: Path | None) -> int:
-    waivers = load_waivers(root)
     names = stacks or (changed_stacks(root, base) if base else all_stacks(root))
     envs, problems = _load(root, names)
-    promotion = _promotion_findings(root, envs, base)
+    with base_tree(root, base) as tree:
+        waivers = load_waivers(tree.path if tree.judges and tree.path else root)
+        promotion = judge(root, [env.name for env in envs], tree)
     judged = [replace(j, failures=tuple(waivers.apply(j.failures))) for j in _checkov_judged(root, envs)]
     findings = [*waivers.apply(promotion), *(f for j in judged for f in j.failures)]
     emit(render([*as_findings(problems), *findings], fmt, names, judged), out)
     if problems:
         return InvalidInput.exit_code
-    return 1 if any(not f.waived for f in findings) else 0
+    return 1 if any(f.fails for f in findings) else 0
 
 
 def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem]]:
@@ -49,12 +52,6 @@ def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem
             problems.extend(err.problems)
     used = {name: pipeline for env in envs for name, pipeline in env.pipelines.items()}
     return envs, [*problems, *kfp_problems(root, used)]
-
-
-def _promotion_findings(root: Path, envs: list[Environment], base: str | None) -> list[Finding]:
-    """The rules of the repository being checked (its `policies/`), each stack against its base."""
-    with base_tree(root, base) as tree:
-        return judge(root, [env.name for env in envs], tree)
 
 
 def _checkov_judged(root: Path, envs: list[Environment]) -> list[Judged]:

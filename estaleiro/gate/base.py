@@ -2,7 +2,8 @@
 
 In CI the base is the merge base with the target branch (`check --base origin/main`);
 locally, and for the commands that edit manifests, it is `HEAD`. It is read from a copy of
-that commit's tree (`git archive`) by the same loader as the working tree.
+that commit's tree (`git archive`) by the same loader as the working tree. With `--base`, that
+copy is also what judges: its `estaleiro/`, `policies/` and waivers, never the pull request's.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from estaleiro.errors import InvalidInput
 
 @dataclass(frozen=True)
 class BaseTree:
-    """A base ref and where its files were extracted; no path when the repository has no commit yet."""
+    """A base ref and where its files were extracted; no path when the repository has no commit yet.
+
+    `judges`: the tree's own code, rules and waivers judge the change (`check --base`); else the
+    working tree's do (a local check, and the commands that edit manifests).
+    """
 
     ref: str
     path: Path | None
+    judges: bool = False
 
     def environment(self, stack: str | None) -> Environment | None:
         """`stack` as it was at the ref; None when it did not exist there (a stack the change adds)."""

@@ -15,34 +15,60 @@ from estaleiro.gate.base import BaseTree
 from estaleiro.gate.worker import NO_TREE
 from estaleiro.workers import finish, start
 
+WORKER = "estaleiro.gate.worker"
+
 
 @contextmanager
 def base_tree(root: Path, ref: str | None) -> Iterator[BaseTree]:
     """The base a change is judged against: its merge base with `ref` when given (CI), else `HEAD`.
 
-    Without `ref`, a repository with no commit yet has no base: every stack in it is new.
+    With `ref`, the base's tree also judges (its code, rules and waivers). Without it, a
+    repository with no commit yet has no base: every stack in it is new.
     """
     if ref is None and not _has_commits(root):
         yield BaseTree("HEAD", None)
         return
     commit = "HEAD" if ref is None else _merge_base(root, ref)
     with tempfile.TemporaryDirectory(prefix="estaleiro-base-") as scratch:
-        yield BaseTree(ref or "HEAD", git.export(root, commit, "--base", Path(scratch)))
+        yield BaseTree(ref or "HEAD", git.export(root, commit, "--base", Path(scratch)), judges=ref is not None)
 
 
 def judge(root: Path, stacks: list[str], tree: BaseTree, edits: Mapping[str, str] | None = None) -> list[Finding]:
-    """`root`'s promotion rules on each stack (with `edits`, {manifest path: new text}, applied) against `tree`.
+    """The promotion rules on each stack (with `edits`, {manifest path: new text}, applied) against `tree`.
 
-    Edited stacks are judged in a scratch copy of their folder and of the model cards, the
+    When `tree` judges (`check --base`), its own gate and rules run, with nothing of `root`
+    importable, and its governance rule judges the files the change touches; else `root`'s rules
+    run. Edited stacks are judged in a scratch copy of their folder and of the model cards, the
     same loader reading them as it reads the working tree; the working tree is not touched.
     """
-    if not stacks:
+    if not stacks and not tree.judges:
         return []
     with tempfile.TemporaryDirectory(prefix="estaleiro-head-") as scratch:
         head = _edited_copy(root, edits, Path(scratch)) if edits else root
         base = str(tree.path) if tree.path else NO_TREE
-        worker = start("estaleiro.gate.worker", root, str(root), str(head), base, tree.ref, *stacks)
+        if tree.judges and tree.path:
+            code = _trusted_code(tree.path, tree.ref)
+            worker = start(WORKER, code, str(code), str(head), base, tree.ref, *stacks, inherit_path=False)
+            request = {"changed": sorted(git.changed_files(root, tree.ref, "--base"))}
+            return [Finding(**f) for f in finish(worker, f"judging with the rules of {tree.ref}", request)]
+        worker = start(WORKER, root, str(root), str(head), base, tree.ref, *stacks)
         return [Finding(**f) for f in finish(worker, "judging the promotion rules")]
+
+
+def _trusted_code(tree: Path, ref: str) -> Path:
+    """The base's tree, when it holds the gate it must run: the pull request's never stands in for it."""
+    for needed in (f"{WORKER.replace('.', '/')}.py", "policies/promotion/__init__.py"):
+        if not (tree / needed).is_file():
+            raise InvalidInput(
+                [
+                    Problem(
+                        "--base",
+                        "",
+                        f"{ref} has no {needed}: the gate runs the base's code and rules, not the change's",
+                    )
+                ]
+            )
+    return tree
 
 
 def _edited_copy(root: Path, edits: Mapping[str, str], into: Path) -> Path:
