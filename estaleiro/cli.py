@@ -195,7 +195,12 @@ def stacks(changed_since: str | None) -> int:
     "(e.g. plan:categorical,tenure_months:numerical); a NAME alone has its type inferred.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write the HTML report here.")
+@click.option(
+    "--html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    callback=_writable,
+    help="Also write the HTML report here.",
+)
 def drift(
     reference: str,
     current: str,
