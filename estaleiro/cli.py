@@ -343,7 +343,12 @@ def ci_stacks(since: str) -> int:
 
 @ci.command(
     "deploy",
-    epilog=exit_codes("0  deployed", "1  refused (a newer commit, no upstream deployment) or failed", "2  bad input"),
+    epilog=exit_codes(
+        "0  deployed",
+        "1  refused (a newer commit, no upstream deployment) or failed",
+        "2  bad input",
+        "4  pulumi missing (scripts/install-pulumi)",
+    ),
 )
 @click.argument("stack")
 @click.option("--base", required=True, metavar="REF", help="What the push is compared with: its `before` or parent.")
