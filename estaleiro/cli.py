@@ -195,7 +195,12 @@ def stacks(changed_since: str | None) -> int:
     "(e.g. plan:categorical,tenure_months:numerical); a NAME alone has its type inferred.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write the HTML report here.")
+@click.option(
+    "--html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    callback=_writable,
+    help="Also write the HTML report here.",
+)
 def drift(
     reference: str,
     current: str,
@@ -338,7 +343,12 @@ def ci_stacks(since: str) -> int:
 
 @ci.command(
     "deploy",
-    epilog=exit_codes("0  deployed", "1  refused (a newer commit, no upstream deployment) or failed", "2  bad input"),
+    epilog=exit_codes(
+        "0  deployed",
+        "1  refused (a newer commit, no upstream deployment) or failed",
+        "2  bad input",
+        "4  pulumi missing (scripts/install-pulumi)",
+    ),
 )
 @click.argument("stack")
 @click.option("--base", required=True, metavar="REF", help="What the push is compared with: its `before` or parent.")

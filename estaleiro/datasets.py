@@ -2,13 +2,17 @@
 
 File problems become `InvalidInput` naming the file. CSV is read as pandas reads it (what
 TFDV's `generate_statistics_from_dataframe` sees): empty cells and NaN spellings are
-missing, in text columns too.
+missing, in text columns too. A data set holds numbers, booleans and UTF-8 text in flat
+columns: anything else (bytes Arrow could not decode, nested Parquet columns) is refused by
+name before any statistic is computed. Other URL schemes are refused, and gs:// gives up
+after `GCS_TIME_LIMIT` (without credentials the client would retry for minutes).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -18,29 +22,59 @@ import pyarrow.parquet as pq
 from estaleiro.errors import InvalidInput, Problem
 
 GCS = "gs://"
+GCS_TIME_LIMIT = timedelta(seconds=5)
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _CONVERSION = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
 
 
-def read_table(location: str, gcs: Callable[[], pafs.FileSystem] = pafs.GcsFileSystem) -> pa.Table:
+def gcs_filesystem() -> pafs.FileSystem:
+    """pyarrow's GcsFileSystem, retrying transient errors (no credentials, no network) for seconds, not minutes."""
+    return pafs.GcsFileSystem(retry_time_limit=GCS_TIME_LIMIT)
+
+
+def read_table(location: str, gcs: Callable[[], pafs.FileSystem] = gcs_filesystem) -> pa.Table:
     """The whole data set at `location`; `gs://bucket/path` goes through `gcs()` (pyarrow's GcsFileSystem)."""
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", location)
+    if scheme and location[: scheme.end()] != GCS:
+        message = f"{scheme.group(1)}:// is not supported; give a local path or a gs://bucket/path"
+        raise InvalidInput([Problem(location, "", message)])
     suffix = next((s for s in FORMATS if location.lower().endswith(s)), None)
     if suffix is None:
         raise InvalidInput([Problem(location, "", "unsupported file type; expected a .csv or .parquet file")])
     filesystem, path = (
         (gcs(), location.removeprefix(GCS)) if location.startswith(GCS) else (pafs.LocalFileSystem(), location)
     )
-    info = filesystem.get_file_info(path)
+    try:
+        info = filesystem.get_file_info(path)
+    except OSError as err:
+        raise InvalidInput([Problem(location, "", f"cannot read: {_first_line(err)}")]) from err
     if info.type != pafs.FileType.File:
         raise InvalidInput([Problem(location, "", "no such file")])
     try:
         table = _csv(filesystem, path) if FORMATS[suffix] == "csv" else _parquet(filesystem, path)
     except (pa.ArrowInvalid, OSError) as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InvalidInput([Problem(location, "", f"cannot parse as {FORMATS[suffix]}: {first_line}")]) from err
+        raise InvalidInput([Problem(location, "", f"cannot parse as {FORMATS[suffix]}: {_first_line(err)}")]) from err
     if table.num_rows == 0:
         raise InvalidInput([Problem(location, "", "no rows: a side with no data cannot be compared")])
+    problems = [Problem(location, field.name, _unsupported(field.type)) for field in table.schema]
+    if any(problem.message for problem in problems):
+        raise InvalidInput([problem for problem in problems if problem.message])
     return table
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _unsupported(kind: pa.DataType) -> str:
+    """Why a column of this type cannot be compared, or "" when it can."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return "not UTF-8 text; save the file as UTF-8"
+    if pa.types.is_nested(kind):
+        return f"holds {kind} values; a feature is a flat column (numbers, booleans, text)"
+    return ""
 
 
 def _parquet(filesystem: pafs.FileSystem, path: str) -> pa.Table:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from estaleiro.errors import InvalidInput, Problem
 
+NOT_REGULAR = "is not a regular file (a device, a pipe or a link); give the path of a file"
+
 
 def umask() -> int:
     """The process umask (reading it means setting it; it is put back at once)."""
@@ -19,7 +21,13 @@ def umask() -> int:
 
 
 def check_writable(path: Path) -> None:
-    """Refuse, before any work, an output that could not be written (missing folder, no permission)."""
+    """Refuse, before any work, an output that could not be written (missing folder, no permission).
+
+    Only a regular file is replaced: renaming over a device, a pipe or a link would replace the node itself
+    (`/dev/full`, when run as root) and report success.
+    """
+    if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+        raise InvalidInput([Problem(str(path), "", NOT_REGULAR)])
     if not path.parent.is_dir():
         raise InvalidInput([Problem(str(path), "", f"folder {path.parent} does not exist")])
     if path.is_dir():

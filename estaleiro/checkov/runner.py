@@ -5,6 +5,11 @@ repository's files (Dockerfiles, GitHub Actions workflows, secrets). checkov has
 framework for Cloud Build configs; `tests/ci` checks those. A plan scan that judged no
 resource is an error, never a pass: checkov reports zero findings for a file it could not read.
 What was judged is counted as checkov's summary counts it: per stack, and per file framework.
+
+The file scan reads a copy of the repository holding only what Estaleiro's own reader accepts:
+regular files (no FIFO, device or link, which could hang checkov or lead it outside), and YAML
+only when it is a valid data file (checkov's secrets scan expands an alias bomb: gigabytes).
+A file left out is one the loader already reports.
 """
 
 from __future__ import annotations
@@ -20,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from estaleiro.checkov.tfplan import TerraformPlan
-from estaleiro.errors import EstaleiroError, MissingTool
+from estaleiro.config.data_file import read_document
+from estaleiro.errors import EstaleiroError, InvalidInput, MissingTool
 from estaleiro.findings import Finding, Judged
 
 CHECKOV = ".tools/checkov/bin/checkov"
 OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
 CUSTOM_CHECKS = "policies/checkov"
 FILE_FRAMEWORKS = ("dockerfile", "github_actions", "secrets")
-# Regular expressions on paths (checkov's --skip-path); `\.git/` so that `.github/` is still scanned.
-NOT_SCANNED = (r"\.venv", r"\.tools", r"\.git/", "node_modules")
+NOT_SCANNED = frozenset({".venv", ".tools", ".git", "node_modules"})  # folders, by name
+YAML = (".yaml", ".yml")
 
 
 def checkov_binary(root: Path) -> Path:
@@ -43,8 +49,8 @@ def checkov_binary(root: Path) -> Path:
     return Path(found)
 
 
-def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[str]:
-    command = [
+def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...]) -> list[str]:
+    return [
         str(checkov_binary(root)),
         "-d",
         str(target),
@@ -58,9 +64,6 @@ def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], skip:
         "--external-checks-dir",
         str(root / CUSTOM_CHECKS),
     ]
-    for path in skip:
-        command += ["--skip-path", path]
-    return command
 
 
 def start(command: list[str]) -> subprocess.Popen[str]:
@@ -94,15 +97,40 @@ class StackPlan:
 
 def scan(root: Path, stacks: Sequence[StackPlan]) -> list[Judged]:
     """Judge each stack's plan and the repository's files: one `Judged` per stack, then per file framework."""
-    with tempfile.TemporaryDirectory(prefix="estaleiro-checkov-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="estaleiro-checkov-") as scratch,
+        tempfile.TemporaryDirectory(prefix="estaleiro-checkov-files-") as files,
+    ):
         for stack in stacks:
             Path(scratch, stack.file_name).write_text(json.dumps(stack.plan.document, indent=2), encoding="utf-8")
         plan_scan = start(checkov_command(root, Path(scratch), ("terraform_plan",)))
-        file_scan = start(checkov_command(root, root, FILE_FRAMEWORKS, NOT_SCANNED))
+        copy_scanned_files(root, Path(files))
+        file_scan = start(checkov_command(root, Path(files), FILE_FRAMEWORKS))
         plan_checks = [check for report in reports(plan_scan) for check in _checks(report)]
         file_reports = reports(file_scan)
     judged = [_judged_plan(stack, [c for c in plan_checks if c.file == stack.file_name]) for stack in stacks]
     return judged + [_judged_files(report) for report in file_reports]
+
+
+def copy_scanned_files(root: Path, into: Path) -> None:
+    """Copy into `into` the repository's regular files, each YAML file only when it is a valid data file."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in NOT_SCANNED]
+        for name in names:
+            source = Path(folder, name)
+            relative = source.relative_to(root)
+            if source.is_symlink() or not source.is_file() or (name.endswith(YAML) and not _valid_yaml(source)):
+                continue
+            (into / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, into / relative)
+
+
+def _valid_yaml(path: Path) -> bool:
+    try:
+        read_document(path, path.name)
+    except InvalidInput:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ Needs `pulumi login <state backend>` done. Pulumi records the git commit of ever
 from __future__ import annotations
 
 import json
+import math
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from estaleiro import git, layout
 from estaleiro.commands.ci_history import branch_refspec, fetch
 from estaleiro.commands.ci_stacks import pushed_stacks
 from estaleiro.config.environment import load_stack_config
-from estaleiro.errors import EstaleiroError
+from estaleiro.errors import EstaleiroError, InvalidInput, MissingTool, Problem
 
 LOCKED = "is currently locked"
 Update = dict[str, Any]
@@ -44,6 +46,12 @@ class Waiting:
 
     timeout: float
     interval: float
+
+    def __post_init__(self) -> None:
+        """click's FloatRange(min=0) lets nan and inf through: one sleeps or waits forever."""
+        for option, seconds in (("--timeout", self.timeout), ("--interval", self.interval)):
+            if not math.isfinite(seconds):
+                raise InvalidInput([Problem(option, "", f"got {seconds}, expected a finite number of seconds")])
 
 
 def stack_history(root: Path, stack: str) -> list[Update]:
@@ -92,6 +100,8 @@ def up(root: Path, stack: str) -> tuple[int, str]:
 
 
 def deploy(root: Path, stack: str, base: str, repository: str | None, branch: str | None, waiting: Waiting) -> int:
+    if shutil.which("pulumi") is None:
+        raise MissingTool("pulumi is not on PATH: install the Pulumi CLI (scripts/install-pulumi)")
     commit = git.run(root, "rev-parse", "HEAD").strip()
     deadline = time.monotonic() + waiting.timeout
 

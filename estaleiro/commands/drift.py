@@ -15,7 +15,7 @@ import pyarrow.fs as pafs
 
 from estaleiro import layout
 from estaleiro.config.environment import load_environment
-from estaleiro.datasets import read_table
+from estaleiro.datasets import gcs_filesystem, read_table
 from estaleiro.drift import DEFAULT_THRESHOLD, DriftInputError, FeatureKind, Metric, compare, infer_kinds
 from estaleiro.drift.html import write_html_report
 from estaleiro.drift.render import DriftFormat, render
@@ -44,7 +44,7 @@ def drift(
     features: str | None = None,
     fmt: DriftFormat = "text",
     html: Path | None = None,
-    gcs: Callable[[], pafs.FileSystem] = pafs.GcsFileSystem,
+    gcs: Callable[[], pafs.FileSystem] = gcs_filesystem,
 ) -> int:
     declared = _from_manifest(model, stack) if model or stack else Declared()
     if features is not None:

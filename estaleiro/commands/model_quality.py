@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from pathlib import Path
 
 import click
@@ -74,6 +75,10 @@ def run(root: Path, env: Environment, model_name: str, log: Path | None, labels:
     return 1
 
 
+EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9000, 1, 1, tzinfo=datetime.UTC)
+
+
 def _measured_model(env: Environment, name: str) -> Model:
     model = env.model(name)
     if model is None:
@@ -96,6 +101,9 @@ def _as_of(text: str | None) -> datetime.datetime:
         raise InvalidInput(
             [Problem("--as-of", "", f"got {text!r}, expected a time with its zone such as 2026-11-20T06:00:00+00:00")]
         )
+    if not EARLIEST <= parsed < LATEST:  # the windows before it, and the days generated, must stay datetimes
+        message = f"got {text!r}, expected a time from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} (UTC)"
+        raise InvalidInput([Problem("--as-of", "", message)])
     return parsed
 
 
@@ -122,6 +130,37 @@ def _check_files(log: Path | None, labels: Path | None) -> None:
         if missing:
             message = f"missing column(s) {', '.join(missing)}; the quality query reads {', '.join(columns)}"
             raise InvalidInput([Problem(str(path), "", message)])
+    if log is not None and labels is not None:
+        _check_values(log, labels)
+
+
+def _check_values(log: Path, labels: Path) -> None:
+    """Labels are 0 or 1 and some are present; every score the log holds is a finite number.
+
+    Anything else would measure nonsense (an AUC over a label 2, a NaN score) and call it a verdict.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    label = pq.read_table(labels, columns=["label"]).column("label")
+    if label.null_count == len(label):
+        raise InvalidInput([Problem(str(labels), "", "label is empty in every row")])
+    strange = sorted({value for value in pc.unique(label).to_pylist() if value is not None} - {0, 1})
+    if strange:
+        raise InvalidInput([Problem(str(labels), "", f"label holds {strange[0]!r}; labels are 0 or 1")])
+    for payload in pc.unique(pq.read_table(log, columns=["response_payload"]).column(0)).to_pylist():
+        score = _score(payload)
+        if score is not None and not math.isfinite(score):
+            message = f"a score is not a finite number ({score})"
+            raise InvalidInput([Problem(str(log), "response_payload", message)])
+
+
+def _score(payload: object) -> float | None:
+    """The first prediction of a response, as the quality query reads it (None: no number there)."""
+    try:
+        return float(json.loads(str(payload))["predictions"][0])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _data(

@@ -1,10 +1,11 @@
 """The one reader of data files (stacks, manifests, cards, exceptions): UTF-8 text, one YAML document, plain data.
 
 YAML can say more than a data file should: anchors and aliases (one alias bomb expands to
-gigabytes), duplicate keys (YAML keeps the last one, silently), nesting deep enough to
+gigabytes), merge keys (`<<`), duplicate keys (YAML keeps the last one, silently), nesting deep enough to
 exhaust the parser's stack, and implicit timestamps that crash on `2024-02-30`. Each is
 refused here with the file, the line and what to write instead; dates stay strings for the
-typed models to parse and judge.
+typed models to parse and judge. Only regular files are opened: a FIFO would wait forever for a
+writer, a device would never end.
 
 libyaml composes (ten times faster than PyYAML's pure-Python parser) every file whose text it
 reads exactly as the pure-Python loader does; anything else, and every file with a problem, goes
@@ -13,7 +14,9 @@ through the pure-Python loader, whose messages and line numbers are the ones use
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ from estaleiro.errors import InvalidInput, Problem
 MAX_BYTES = 1 << 20  # a manifest is a few kB; a megabyte is a mistake, not a model
 MAX_DEPTH = 32  # our deepest format nests five levels
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -136,10 +140,17 @@ def parse_document(text: str, display: str) -> Document:
 
 
 def _text(path: Path, display: str) -> str:
+    """The file's bytes, decoded; only a regular file is read (opening without blocking: a FIFO waits for a writer)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput([Problem(display, "", f"larger than {MAX_BYTES // 1024} KiB: not a data file")])
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                message = "not a regular file (a FIFO, a device or a socket); data files are files"
+                raise InvalidInput([Problem(display, "", message)])
+            if info.st_size > MAX_BYTES:
+                raise InvalidInput([Problem(display, "", f"larger than {MAX_BYTES // 1024} KiB: not a data file")])
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as err:
         raise InvalidInput([Problem(display, "", f"cannot read: {err.strerror}")]) from err
     try:
@@ -170,6 +181,9 @@ def _index(node: yaml.Node | None, display: str, prefix: str = "") -> dict[str, 
             path = f"{prefix}.{key.value}" if prefix else str(key.value)
             line = key.start_mark.line + 1
             if isinstance(key, yaml.ScalarNode):
+                if key.tag == MERGE:  # `<<: {...}` needs no alias, and would hide a second value for a key
+                    message = "merge keys (<<) are not allowed in data files; write the keys out"
+                    raise InvalidInput([Problem(display, path, message, line)])
                 if (key.tag, key.value) in seen:
                     first = seen[key.tag, key.value]
                     message = f"key written twice (lines {first} and {line}); YAML would keep only the last: remove one"

@@ -30,7 +30,7 @@ CONTEXT = (
     "pyproject.toml",
     "estaleiro/",  # a trailing slash marks a folder, as in estaleiro.layout.SHARED
 )
-SKIP = ("__pycache__", ".pyc")
+BYTECODE_FOLDER, BYTECODE = "__pycache__", ".pyc"  # never part of the context (.dockerignore)
 STAGES = ("train", "serve")  # the Dockerfile's targets Cloud Build builds and pushes
 TRAIN_TARGET = re.compile(r"^(?P<registry>.+)/(?P<name>[a-z][a-z0-9-]*)-train:(?P<tag>[A-Za-z0-9._-]+)$")
 
@@ -99,5 +99,10 @@ def _files(root: Path) -> list[Path]:
     for entry in CONTEXT:
         path = root / entry
         candidates = [path] if path.is_file() else sorted(path.rglob("*"))
-        found += [p for p in candidates if p.is_file() and not any(s in p.as_posix() for s in SKIP)]
+        found += [p for p in candidates if p.is_file() and not _bytecode(p.relative_to(root))]
     return found
+
+
+def _bytecode(relative: Path) -> bool:
+    """Judged by the path inside the repository: a clone in `~/my.pycharm/` still hashes its files."""
+    return relative.suffix == BYTECODE or BYTECODE_FOLDER in relative.parts

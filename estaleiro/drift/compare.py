@@ -149,7 +149,13 @@ def _histogram(name: str, side: Side, column: Column) -> Histogram:
         raise DriftInputError(name, side, f"numerical feature {err}") from None
     if values.size == 0:
         raise DriftInputError(name, side, "no values: every row is missing")
-    return standard_histogram(values)
+    histogram = standard_histogram(values)
+    if not histogram.counts:  # TFDV's answer when max - min overflows; its JSD would divide by zero
+        low, high = float(values.min()), float(values.max())
+        raise DriftInputError(
+            name, side, f"values from {low:g} to {high:g} span more than a float holds; rescale the column"
+        )
+    return histogram
 
 
 def _counts(name: str, side: Side, column: Column) -> ValueCounts:

@@ -75,7 +75,8 @@ def _equi_width(
     if finite_min == finite_max:
         edges = np.array([finite_min, finite_max])
     else:
-        edges = np.linspace(finite_min, finite_max, num_buckets + 1)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is answered just below
+            edges = np.linspace(finite_min, finite_max, num_buckets + 1)
         if not np.isfinite(edges).all():  # overflow: TFDV returns an empty histogram
             return Histogram((), (), ())
     counts = _overlap(lows, highs, edges) @ weights

@@ -27,7 +27,12 @@ class Pipeline:
     def build(self, root: Path, image: str) -> GraphComponent:
         if str(root) not in sys.path:
             sys.path.insert(0, str(root))
-        builder: Callable[[str], GraphComponent] = getattr(importlib.import_module(self.module), self.factory)
+        try:
+            module = importlib.import_module(self.module)
+        except SyntaxError as err:  # the repository's own code: a user's edit, shown where it is
+            where = layout.display(root, Path(err.filename)) if err.filename else self.module
+            raise InvalidInput([Problem(where, "", f"syntax error: {err.msg}", err.lineno or 0)]) from None
+        builder: Callable[[str], GraphComponent] = getattr(module, self.factory)
         return builder(image)
 
     def compiled(self, root: Path) -> Path:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from kfp import compiler
 
+from estaleiro import layout
 from estaleiro.config.image import load_model_image
+from estaleiro.errors import InvalidInput, Problem
 from estaleiro.output import write_atomic
 from estaleiro.pipelines.catalog import PIPELINES, Pipeline
 
@@ -26,10 +28,18 @@ def compile_text(root: Path, pipeline: Pipeline) -> str:
 
 
 def compile_all(root: Path) -> list[Path]:
-    written = []
-    for pipeline in PIPELINES.values():
-        path = pipeline.compiled(root)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, compile_text(root, pipeline))
-        written.append(path)
-    return written
+    """Every pipeline compiled before any spec is written: a broken one leaves the others as they were."""
+    specs = {pipeline.compiled(root): compile_text(root, pipeline) for pipeline in PIPELINES.values()}
+    for folder in {path.parent for path in specs}:
+        shown = layout.display(root, folder)
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInput(
+                [Problem(shown, "", "is a file; the compiled specs go in this folder: remove or move it")]
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InvalidInput([Problem(shown, "", f"cannot create it: {err.strerror}")]) from err
+    for path, text in specs.items():
+        write_atomic(path, text)
+    return list(specs)

@@ -106,12 +106,23 @@ class Settings:
         )
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: json.loads would keep the last of two silently."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        twice = next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index]))
+        raise Malformed(f"data: key {twice!r} written twice; JSON would keep only the last")
+    return document
+
+
 def parse(data: bytes) -> Incident:
     """The incident in a Pub/Sub message's data (UTF-8 JSON, schema 1.x), or Malformed naming the key."""
     try:
-        document = json.loads(data)
+        document = json.loads(data, object_pairs_hook=_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Malformed(f"data: not JSON ({error})") from None
+    except RecursionError:
+        raise Malformed("data: nested too deeply to be an incident") from None
     if not isinstance(document, dict):
         raise Malformed("data: expected a JSON object")
     version = document.get("version")

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from estaleiro.checkov.runner import StackPlan, scan
+from estaleiro.checkov.runner import StackPlan, copy_scanned_files, scan
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.errors import EstaleiroError
 from estaleiro.findings import Finding
 from estaleiro.plan.model import Plan, PlannedResource
 from tests.checkov.conftest import REPO
 
+Cli = Callable[..., tuple[int, str, str]]
 BUCKET = "gcp:storage/bucket:Bucket"
 LABELS = {"env": "prod", "team": "ml", "managed-by": "estaleiro"}
 
@@ -77,3 +81,36 @@ def test_a_plan_checkov_judged_nothing_in_is_an_error_not_a_pass(root: Path) -> 
     plans = [stack_plan(Plan("dev", ())), stack_plan(buckets("prod", m={}))]
     with pytest.raises(EstaleiroError, match=r"^checkov judged no resource in stacks/dev/Pulumi\.dev\.yaml:"):
         scan(root, plans)
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+def test_the_file_scan_sees_only_regular_files_and_valid_yaml(root: Path, tmp_path: Path) -> None:
+    """checkov's secrets scan expanded an alias bomb in a manifest (1.3 GB) and waited on a FIFO: `check` hung."""
+    (root / "stacks/dev/models").mkdir(parents=True)
+    (root / "stacks/dev/models/churn.yaml").write_text(ALIAS_BOMB)
+    (root / "stacks/dev/models/good.yaml").write_text("traffic: {v1: 100}\n")
+    os.mkfifo(root / "stacks/dev/models/pipe.yaml")
+    (root / "Dockerfile").write_text("FROM scratch\n")
+    (root / "outside").symlink_to(tmp_path)
+    (root / "link.yaml").symlink_to(root / "stacks/dev/models/good.yaml")
+    (root / ".git").mkdir()
+    (root / ".git/config").write_text("[core]\n")
+    into = tmp_path / "scanned"
+    into.mkdir()
+    started = time.monotonic()
+    copy_scanned_files(root, into)
+    assert time.monotonic() - started < 5
+    copied = sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file())
+    assert copied == ["Dockerfile", "stacks/dev/models/good.yaml"]
+
+
+def test_check_with_an_alias_bomb_in_a_manifest_ends_in_seconds(repo: Path, cli: Cli) -> None:
+    (repo / "stacks/dev/models/churn.yaml").write_text(ALIAS_BOMB)
+    started = time.monotonic()
+    code, report, _ = cli(repo, "check", "dev")
+    assert code == 2 and "anchors and aliases" in report
+    assert time.monotonic() - started < 300  # a whole check on a machine under load; before, it never ended

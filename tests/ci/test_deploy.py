@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,24 @@ def test_a_failing_pulumi_history_is_one_line_and_exit_1(workspace: Path, pulumi
     result = deploy(workspace, pulumi, "dev")
     assert result.returncode == 1 and ups(pulumi) == []
     assert result.stderr.startswith("pulumi stack history --stack dev --json printed no JSON")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+@pytest.mark.parametrize("option", ["--interval", "--timeout"])
+def test_a_wait_that_is_not_a_finite_number_is_bad_input(
+    workspace: Path, pulumi: Path, option: str, value: str
+) -> None:
+    """`--interval nan` slept forever or crashed; `inf` waited forever."""
+    change(workspace, "stacks/prod/Pulumi.prod.yaml")
+    result = deploy(workspace, pulumi, "prod", option, value)
+    assert (result.returncode, result.stdout) == (2, "") and ups(pulumi) == []
+    assert result.stderr.splitlines() == [f"{option}: got {float(value)}, expected a finite number of seconds"]
+
+
+def test_without_the_pulumi_cli_is_one_line(workspace: Path, tmp_path: Path) -> None:
+    change(workspace, "stacks/dev/Pulumi.dev.yaml")
+    env = {**os.environ, "PATH": str(Path(shutil.which("git") or "git").parent)}
+    command = [sys.executable, "-m", "estaleiro.cli", "ci", "deploy", "dev", "--base", "HEAD~1"]
+    result = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (4, "")
+    assert result.stderr.splitlines() == ["pulumi is not on PATH: install the Pulumi CLI (scripts/install-pulumi)"]

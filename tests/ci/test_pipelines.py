@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from components.ci_triggers import PULUMI_VERSION
-from estaleiro.checkov.runner import NOT_SCANNED, OFFLINE, checkov_command
+from estaleiro.checkov.runner import OFFLINE, checkov_command, copy_scanned_files
 from estaleiro.cli import cli as estaleiro
 from estaleiro.naming import GITHUB_CREDENTIALS
 
@@ -176,8 +176,9 @@ def test_deploys_run_upstream_first(repo: Path, cli: Callable[..., tuple[int, st
         assert any("estaleiro ci deploy" in line for line in commands(relative)), relative
 
 
-def test_checkov_passes_the_workflows_and_the_dockerfile() -> None:
-    command = checkov_command(REPO, REPO, ("github_actions", "dockerfile"), NOT_SCANNED)
+def test_checkov_passes_the_workflows_and_the_dockerfile(tmp_path: Path) -> None:
+    copy_scanned_files(REPO, tmp_path)  # what `check` scans
+    command = checkov_command(REPO, tmp_path, ("github_actions", "dockerfile"))
     out = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True).stdout
     reports = json.loads(out)
     reports = reports if isinstance(reports, list) else [reports]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from estaleiro.commands import drift as command
-from estaleiro.datasets import read_table
+from estaleiro.datasets import GCS_TIME_LIMIT, gcs_filesystem, read_table
 
 Cli = Callable[..., tuple[int, str, str]]
 CHURN = "stacks/dev/models/churn.yaml"
@@ -125,7 +126,7 @@ def test_html_report_is_self_contained_and_shows_every_feature(data: Path, cli: 
 
 
 def test_gs_uris_go_through_pyarrows_gcs_filesystem(data: Path) -> None:
-    assert inspect.signature(command.drift).parameters["gcs"].default is pafs.GcsFileSystem
+    assert inspect.signature(command.drift).parameters["gcs"].default is gcs_filesystem
     bucket = data / "bucket"
     (bucket / "monitoring").mkdir(parents=True)
     pq.write_table(churn_table(50, 5), bucket / "monitoring" / "current.parquet")
@@ -157,6 +158,43 @@ def test_missing_and_unparseable_files(data: Path, cli: Cli) -> None:
     assert bad(data, cli, "ragged.csv", "same.csv").startswith("ragged.csv: cannot parse as csv: ")
     assert bad(data, cli, "reference.csv", "data.json") == (
         "data.json: unsupported file type; expected a .csv or .parquet file"
+    )
+
+
+def test_gs_without_credentials_gives_up_within_seconds(data: Path, cli: Cli) -> None:
+    """No network and no credentials here: pyarrow's default client retried for minutes (a hang)."""
+    started = time.monotonic()
+    message = bad(data, cli, "reference.csv", "gs://estaleiro-no-such-bucket/current.csv")
+    assert message.startswith("gs://estaleiro-no-such-bucket/current.csv: cannot read: ")
+    assert time.monotonic() - started < GCS_TIME_LIMIT.total_seconds() + 10
+
+
+@pytest.mark.parametrize("scheme", ["https", "s3", "http", "file"])
+def test_other_url_schemes_are_refused_with_the_supported_ones(data: Path, cli: Cli, scheme: str) -> None:
+    assert bad(data, cli, "reference.csv", f"{scheme}://host/current.csv") == (
+        f"{scheme}://host/current.csv: {scheme}:// is not supported; give a local path or a gs://bucket/path"
+    )
+
+
+def test_text_that_is_not_utf8(data: Path, cli: Cli) -> None:
+    (data / "latin1.csv").write_bytes("tenure_months,plan\n1,café\n2,basic\n".encode("latin-1"))
+    assert bad(data, cli, "reference.csv", "latin1.csv") == "latin1.csv: plan: not UTF-8 text; save the file as UTF-8"
+
+
+def test_nested_parquet_columns(data: Path, cli: Cli) -> None:
+    pq.write_table(pa.table({"tenure_months": [1, 2], "plan": [{"name": "basic"}, {"name": "plus"}]}), data / "n.pq")
+    assert bad(data, cli, "n.pq", "reference.csv") == (
+        "n.pq: plan: holds struct<name: string> values; a feature is a flat column (numbers, booleans, text)"
+    )
+    pq.write_table(pa.table({"plan": [["basic"], ["plus"]]}), data / "list.parquet")
+    assert bad(data, cli, "reference.csv", "list.parquet").startswith("list.parquet: plan: holds list<")
+
+
+def test_values_whose_range_overflows_a_float(data: Path, cli: Cli) -> None:
+    """TFDV leaves the histogram empty when max - min overflows; there is nothing to compare."""
+    (data / "huge.csv").write_text("tenure_months\n-1.7e308\n1.7e308\n3\n")
+    assert bad(data, cli, "huge.csv", "reference.csv", "--features", "tenure_months") == (
+        "huge.csv: tenure_months: values from -1.7e+308 to 1.7e+308 span more than a float holds; rescale the column"
     )
 
 

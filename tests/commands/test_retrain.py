@@ -112,7 +112,13 @@ def test_bad_input_is_refused_before_anything_runs(repo: Path, cli, tmp_path: Pa
     no_state.write_text(json.dumps({"version": "1.2", "incident": {"incident_id": "1", "condition_name": "x"}}))
     not_json = tmp_path / "not.json"
     not_json.write_text("quality declined!")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)  # json.loads recursed until Python gave up (exit 3)
+    twice = tmp_path / "twice.json"
+    twice.write_text(good.read_text().replace('"state": "open"', '"state": "closed", "state": "open"', 1))
     cases = [
+        ((str(deep), "--in", "dev"), f"{deep}: data: nested too deeply to be an incident\n"),
+        ((str(twice), "--in", "dev"), f"{twice}: data: key 'state' written twice; JSON would keep only the last\n"),
         ((str(no_state), "--in", "dev"), f"{no_state}: incident.state: got None, expected a non-empty string\n"),
         ((str(not_json), "--in", "dev"), f"{not_json}: data: not JSON (Expecting value: line 1 column 1 (char 0))\n"),
         ((str(tmp_path / "missing.json"), "--in", "dev"), f"{tmp_path / 'missing.json'}: cannot read it: "),

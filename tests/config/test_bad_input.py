@@ -7,6 +7,7 @@ Each bad file is committed first, so `git status --porcelain` staying empty prov
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,10 @@ def linked_outside(relative: str) -> Callable[[Path], None]:
 
 
 CASES = {
+    "merge key hiding a second traffic": (
+        replace(MANIFEST, b"\ntraffic:", b"\n<<: {traffic: {v7: 0}}\ntraffic:"),
+        f"{MANIFEST}:25: <<: merge keys (<<) are not allowed in data files; write the keys out",
+    ),
     "not UTF-8": (
         replace(CARD, b"Churn data science", b"Churn data sci\xe9nce"),
         f"{CARD}:8: not UTF-8 text (byte 0xe9); save the file as UTF-8",
@@ -115,6 +120,15 @@ def test_bad_file_is_one_line_exit_2_and_nothing_written(repo: Path, cli, case: 
     commit_all(repo, case)
     assert cli(repo, *command) == (2, "", expected.replace("OUTSIDE", str(repo.parent / "outside")) + "\n")
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_manifest_that_is_a_fifo(repo: Path, cli) -> None:
+    """Reading it waited for a writer forever (git cannot commit a FIFO: the working tree has it)."""
+    (repo / MANIFEST).unlink()
+    os.mkfifo(repo / MANIFEST)
+    expected = f"{MANIFEST}: not a regular file (a FIFO, a device or a socket); data files are files\n"
+    assert cli(repo, *CLONE) == (2, "", expected)
+    assert not (repo / "stacks/copy").exists()
 
 
 PROMOTION_FROM = {"qa": "no such stack 'qa'; existing stacks: dev, prod", "prod": "a stack cannot promote from itself"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -64,6 +65,28 @@ def test_anchors_and_aliases_are_refused(tmp_path: Path) -> None:
     message = "anchors and aliases (&name, *name, <<) are not allowed in data files; write the values out"
     assert problems(tmp_path, "a: 1\nb: &x {c: 1}\nd: *x\n") == [f"data.yaml: line 2, column 4: {message}"]
     assert problems(tmp_path, "base: {c: 1}\nd:\n  <<: *base\n") == [f"data.yaml: line 3, column 7: {message}"]
+
+
+def test_merge_keys_are_refused_even_without_an_alias(tmp_path: Path) -> None:
+    """`<<: {traffic: ...}` merged silently; under a written key it hid a second value for it."""
+    message = "merge keys (<<) are not allowed in data files; write the keys out"
+    assert problems(tmp_path, "traffic: {v1: 100}\n<<: {traffic: {v2: 100}}\n") == [f"data.yaml:2: <<: {message}"]
+    assert problems(tmp_path, "a:\n  <<: {b: 1}\n") == [f"data.yaml:2: a.<<: {message}"]
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "device"])
+def test_only_regular_files_are_opened(tmp_path: Path, kind: str) -> None:
+    """Reading a FIFO waited for a writer forever; a device reads what it likes."""
+    path = tmp_path / "data.yaml"
+    if kind == "FIFO":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as caught:
+        read_document(path, "data.yaml")
+    assert str(caught.value) == "data.yaml: not a regular file (a FIFO, a device or a socket); data files are files"
+    assert time.perf_counter() - started < 1
 
 
 def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:

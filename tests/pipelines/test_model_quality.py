@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from google.cloud import monitoring_v3 as v3
 
 from estaleiro.config.environment import load_environment
@@ -131,4 +132,39 @@ def test_a_manifest_without_a_quality_block_is_refused(repo: Path, cli) -> None:
         "stacks/prod/models/churn.yaml: monitoring.quality: "
         "no quality block: add one (labels, threshold, ...) to measure served quality\n"
     )
+    assert not (repo / ".estaleiro").exists()
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00"])
+def test_a_time_out_of_range_is_bad_input(repo: Path, cli, as_of: str) -> None:
+    """The windows before 0001-01-01 overflowed datetime (exit 3)."""
+    message = f"--as-of: got {as_of!r}, expected a time from 1970-01-01 to 9000-01-01 (UTC)\n"
+    assert cli(repo, *RUN, "--as-of", as_of) == (2, "", message)
+    assert not (repo / ".estaleiro").exists()
+
+
+def labelled_files(tmp_path: Path, labels: list[object], score: str = "0.5") -> tuple[str, str, str, str]:
+    log, truth = served_log(served_days(datetime(2026, 11, 11), {"v6": [0.0]}, 10))
+    truth = truth.head(len(labels)).assign(label=labels)
+    log = log.assign(response_payload=[f'{{"predictions": [{score}]}}'] * len(log))
+    log.to_parquet(tmp_path / "log.parquet")
+    truth.to_parquet(tmp_path / "labels.parquet")
+    return "--log", str(tmp_path / "log.parquet"), "--labels", str(tmp_path / "labels.parquet")
+
+
+@pytest.mark.parametrize(
+    ("labels", "score", "problem"),
+    [
+        pytest.param([0, 2, 1], "0.5", "labels: label holds 2; labels are 0 or 1", id="label 2"),
+        pytest.param([None, None], "0.5", "labels: label is empty in every row", id="all null"),
+        pytest.param([0, 1], "NaN", "log: response_payload: a score is not a finite number (nan)", id="NaN score"),
+    ],
+)
+def test_labels_and_scores_out_of_their_domain_are_bad_input(
+    repo: Path, cli, tmp_path: Path, labels: list[object], score: str, problem: str
+) -> None:
+    args = labelled_files(tmp_path, labels, score)
+    file, _, detail = problem.partition(": ")
+    code, out, err = cli(repo, *RUN, *args, "--as-of", AS_OF)
+    assert (code, out, err) == (2, "", f"{tmp_path / (file + '.parquet')}: {detail}\n")
     assert not (repo / ".estaleiro").exists()
