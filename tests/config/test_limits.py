@@ -266,5 +266,3 @@ def test_a_watched_model_whose_id_fits_also_has_monitors_and_plans(tmp_path: Pat
     assert all(violation("Model Monitoring monitor id", monitor_id(served, v)) is None for v in ("v6", "v7"))
     plan = run_program(lambda: Platform("acme-ml-dev", env), "dev", env.config.project, env.config.region)
     assert len(plan.of_type("pulumi-python:dynamic/vertex:ModelMonitors")) == 1
-
-
