@@ -58,6 +58,8 @@ def test_checked_label_sets_are_the_registered_ones(plan: Plan) -> None:
     sets = label_sets(env.config, env.name, env.config_file, env.models)
     checked = {frozenset(labels.items()) for _, _, labels in sets}
     registered = {frozenset(r.inputs["labels"].items()) for type_ in LABELLED for r in plan.of_type(type_)}
+    runs = [s.inputs["createPipelineJobRequest"]["pipelineJob"] for s in plan.of_type("gcp:colab/schedule:Schedule")]
+    registered |= {frozenset(run["labels"].items()) for run in runs}  # the labels of the runs schedules start
     assert registered == checked
 
 
