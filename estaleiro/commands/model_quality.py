@@ -139,6 +139,7 @@ def _check_values(log: Path, labels: Path) -> None:
 
     Anything else would measure nonsense (an AUC over a label 2, a NaN score) and call it a verdict.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -148,7 +149,10 @@ def _check_values(log: Path, labels: Path) -> None:
     strange = sorted({value for value in pc.unique(label).to_pylist() if value is not None} - {0, 1})
     if strange:
         raise InvalidInput([Problem(str(labels), "", f"label holds {strange[0]!r}; labels are 0 or 1")])
-    for payload in pc.unique(pq.read_table(log, columns=["response_payload"]).column(0)).to_pylist():
+    payloads = pq.read_table(log, columns=["response_payload"]).column(0)
+    if pa.types.is_list(payloads.type):  # ARRAY<STRING>, one prediction per instance (estaleiro/quality/log_table.py)
+        payloads = pc.list_flatten(payloads)
+    for payload in pc.unique(payloads).to_pylist():
         score = _score(payload)
         if score is not None and not math.isfinite(score):
             message = f"a score is not a finite number ({score})"
@@ -156,9 +160,10 @@ def _check_values(log: Path, labels: Path) -> None:
 
 
 def _score(payload: object) -> float | None:
-    """The first prediction of a response, as the quality query reads it (None: no number there)."""
+    """A prediction as the quality query reads it: a number, or the first of a response's `predictions`."""
     try:
-        return float(json.loads(str(payload))["predictions"][0])
+        value = json.loads(str(payload))
+        return float(value["predictions"][0] if isinstance(value, dict) else value)
     except (ValueError, KeyError, IndexError, TypeError):
         return None
 

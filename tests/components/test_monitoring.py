@@ -454,7 +454,7 @@ def test_a_peered_stack_reads_the_private_metric_family(tmp_path: Path) -> None:
         if "training:" in text
         else text[text.index("monitoring:") :]
     )
-    plan = plan_of(tmp_path, "prod", watched, "monitoring:\n  alerts: {p99LatencyMs: 500}\n")
+    plan = plan_of(tmp_path, "prod", watched, "monitoring:\n  requestLogging: false\n  alerts: {p99LatencyMs: 500}\n")
     used = {check_filter(f) for p in plan.of_type(POLICY) for f in filters_of(p.inputs["conditions"])}
     dashboard = {check_filter(f) for chart in charts(plan) for f in filters_of(chart)}
     private = "aiplatform.googleapis.com/prediction/online/private/"

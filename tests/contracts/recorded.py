@@ -98,18 +98,19 @@ def model_monitoring() -> list[Sent]:
 
 
 def retraining(plan: Mapping[str, Any], stack: str) -> list[Sent]:
-    """The retraining function's CreatePipelineJob for each model the stack's RETRAIN_CONFIG trains."""
+    """The retraining function's CreatePipelineJob for each model its settings object trains."""
     from google.cloud import aiplatform_v1 as v1
     from google.cloud.aiplatform_v1.services.pipeline_service.transports.grpc import PipelineServiceGrpcTransport
 
     from functions.retrain.main import Settings, handle, parse
     from tests.functions.test_retrain import DRIFT, incident
 
-    configs = [
-        r["inputs"]["serviceConfig"]["environmentVariables"]["RETRAIN_CONFIG"]
+    configs = [  # the settings object Pulumi writes (components/retraining.py), its text as the plan records it
+        r["inputs"]["source"]["text"]
         for r in plan["resources"]
-        if r["type"] == "gcp:cloudfunctionsv2/function:Function"
+        if r["type"] == "gcp:storage/bucketObject:BucketObject" and r["inputs"]["name"].endswith("retrain-config.json")
     ]
+    assert configs or stack != "dev", "dev's plan holds no retraining settings object"
     fake = recording(FakePipelineService)()
     fake.start()
     try:
