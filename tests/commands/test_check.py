@@ -149,17 +149,23 @@ def test_sarif_for_code_scanning(repo: Path, cli) -> None:
     jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
     run = sarif["runs"][0]
     assert run["results"] and all(r["suppressions"][0]["justification"] for r in run["results"])
-    assert all(
+    planned = [r for r in run["results"] if "logicalLocations" in r["locations"][0]]
+    assert planned and all(
         r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("urn:pulumi:dev::estaleiro::")
-        for r in run["results"]
+        for r in planned
     )
+    files = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] if r not in planned
+    ]
+    assert all((repo / uri).is_file() for uri in files), files  # file findings (the secrets scan) name the file
     assert run["properties"]["judged"][0]["target"] == "dev"
 
 
 def test_progress_shows_on_a_terminal_and_leaves_the_report_alone(repo: Path) -> None:
     """stderr on a pseudo-terminal, as in a user's shell: a spinner; the report on stdout is unchanged."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    # PYTHONSAFEPATH: the installed Estaleiro runs, not the copy of estaleiro/ inside the example repository.
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "PYTHONSAFEPATH": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "estaleiro.cli", "check", "dev"],
         cwd=repo,
