@@ -49,7 +49,8 @@ def checkov_binary(root: Path) -> Path:
     return Path(found)
 
 
-def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...]) -> list[str]:
+def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...], rules: Path) -> list[str]:
+    """checkov on `target`, with the custom checks of the tree `rules` (with `check --base`, the base's)."""
     return [
         str(checkov_binary(root)),
         "-d",
@@ -62,7 +63,7 @@ def checkov_command(root: Path, target: Path, frameworks: tuple[str, ...]) -> li
         "--skip-download",
         "--enable-secret-scan-all-files",
         "--external-checks-dir",
-        str(root / CUSTOM_CHECKS),
+        str(rules / CUSTOM_CHECKS),
     ]
 
 
@@ -95,17 +96,20 @@ class StackPlan:
         return f"{self.stack}.tfplan.json"
 
 
-def scan(root: Path, stacks: Sequence[StackPlan]) -> list[Judged]:
-    """Judge each stack's plan and the repository's files: one `Judged` per stack, then per file framework."""
+def scan(root: Path, stacks: Sequence[StackPlan], rules: Path) -> list[Judged]:
+    """Judge each stack's plan and the repository's files: one `Judged` per stack, then per file framework.
+
+    The custom checks are `rules`' own: checkov imports them, so with `check --base` they are the
+    base's, never Python the pull request brings."""
     with (
         tempfile.TemporaryDirectory(prefix="estaleiro-checkov-") as scratch,
         tempfile.TemporaryDirectory(prefix="estaleiro-checkov-files-") as files,
     ):
         for stack in stacks:
             Path(scratch, stack.file_name).write_text(json.dumps(stack.plan.document, indent=2), encoding="utf-8")
-        plan_scan = start(checkov_command(root, Path(scratch), ("terraform_plan",)))
+        plan_scan = start(checkov_command(root, Path(scratch), ("terraform_plan",), rules))
         copy_scanned_files(root, Path(files))
-        file_scan = start(checkov_command(root, Path(files), FILE_FRAMEWORKS))
+        file_scan = start(checkov_command(root, Path(files), FILE_FRAMEWORKS, rules))
         plan_checks = [check for report in reports(plan_scan) for check in _checks(report)]
         file_reports = reports(file_scan)
     judged = [_judged_plan(stack, [c for c in plan_checks if c.file == stack.file_name]) for stack in stacks]

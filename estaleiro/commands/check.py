@@ -32,9 +32,10 @@ def check(root: Path, stacks: list[str], base: str | None, fmt: ReportFormat, ou
     names = stacks or (changed_stacks(root, base) if base else all_stacks(root))
     envs, problems = _load(root, names)
     with base_tree(root, base) as tree:
-        waivers = load_waivers(tree.path if tree.judges and tree.path else root)
+        rules = tree.path if tree.judges and tree.path else root
+        waivers = load_waivers(rules)
         promotion = judge(root, [env.name for env in envs], tree)
-    judged = [replace(j, failures=tuple(waivers.apply(j.failures))) for j in _checkov_judged(root, envs)]
+        judged = [replace(j, failures=tuple(waivers.apply(j.failures))) for j in _checkov_judged(root, envs, rules)]
     findings = [*waivers.apply(promotion), *(f for j in judged for f in j.failures)]
     emit(render([*as_findings(problems), *findings], fmt, names, judged), out)
     if problems:
@@ -54,12 +55,12 @@ def _load(root: Path, names: list[str]) -> tuple[list[Environment], list[Problem
     return envs, [*problems, *kfp_problems(root, used)]
 
 
-def _checkov_judged(root: Path, envs: list[Environment]) -> list[Judged]:
-    """Each stack's plan as a Terraform plan, and the repository's files, judged by checkov."""
+def _checkov_judged(root: Path, envs: list[Environment], rules: Path) -> list[Judged]:
+    """Each stack's plan as a Terraform plan, and the repository's files, judged by checkov with `rules`' checks."""
     with progress(f"planning {', '.join(env.name for env in envs)}") as step:
         plans = plan_trees([(root, env.name) for env in envs])
         step("checkov: judging the plans and the repository's files")
         stacks = [
             StackPlan(env.name, env.config_file, to_terraform_plan(plan)) for env, plan in zip(envs, plans, strict=True)
         ]
-        return scan(root, stacks)
+        return scan(root, stacks, rules)

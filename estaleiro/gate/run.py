@@ -20,7 +20,7 @@ WORKER = "estaleiro.gate.worker"
 
 @contextmanager
 def base_tree(root: Path, ref: str | None) -> Iterator[BaseTree]:
-    """The base a change is judged against: its merge base with `ref` when given (CI), else `HEAD`.
+    """The base a change is judged against: `ref`'s tip when given (CI; HEAD must contain it), else `HEAD`.
 
     With `ref`, the base's tree also judges (its code, rules and waivers). Without it, a
     repository with no commit yet has no base: every stack in it is new.
@@ -92,7 +92,27 @@ def _has_commits(root: Path) -> bool:
 
 
 def _merge_base(root: Path, ref: str) -> str:
+    """The base a change is judged against: `ref`'s tip, which HEAD must contain.
+
+    A change behind its target would be judged by rules, waivers and upstream stacks no longer in
+    force (a version dev has since rolled back could still enter prod): it is refused until it is
+    brought up to date, as GitHub's up-to-date requirement or a merge queue does in CI.
+    """
+    tip = git.commit(root, ref, "--base")
     try:
-        return git.run(root, "merge-base", git.commit(root, ref, "--base"), "HEAD").strip()
+        base = git.run(root, "merge-base", tip, "HEAD").strip()
     except git.GitFailed:
         raise InvalidInput([Problem("--base", "", f"{ref!r} has no merge base with HEAD in this repository")]) from None
+    if base != tip:
+        behind = git.run(root, "rev-list", "--count", f"{base}..{tip}").strip()
+        raise InvalidInput(
+            [
+                Problem(
+                    "--base",
+                    "",
+                    f"HEAD is {behind} commit(s) behind {ref}: merge or rebase onto it first; a change is judged "
+                    "against the tip it merges into, not a stale merge base",
+                )
+            ]
+        )
+    return base

@@ -21,7 +21,7 @@ def run_checkov(plans: dict[str, Plan], into: Path) -> Verdicts:
 
     for name, plan in plans.items():
         (into / f"{name}.json").write_text(json.dumps(to_terraform_plan(plan).document))
-    command = checkov_command(REPO, into, ("terraform_plan",))
+    command = checkov_command(REPO, into, ("terraform_plan",), REPO)
     out = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True).stdout
     report: dict[str, Any] = json.loads(out)
     verdicts: Verdicts = defaultdict(lambda: defaultdict(set))

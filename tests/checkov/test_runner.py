@@ -45,7 +45,7 @@ def buckets(stack: str, **inputs: dict[str, str]) -> Plan:
 def test_plan_findings_name_the_stack_file_the_address_and_the_resource_as_the_program_names_it(
     root: Path,
 ) -> None:
-    [judged, *_] = scan(root, [stack_plan(buckets("prod", **{"acme-ml-prod-models": {}}))])
+    [judged, *_] = scan(root, [stack_plan(buckets("prod", **{"acme-ml-prod-models": {}}))], root)
     assert (judged.target, judged.resources) == ("prod", 1)
     assert (
         Finding(
@@ -66,7 +66,7 @@ def test_each_stack_is_counted_on_its_own(root: Path) -> None:
     """Two stacks in one checkov run: each gets its own resources, passes and failures."""
     dev = buckets("dev", a=LABELS, b=LABELS)
     prod = buckets("prod", c={})
-    judged = {j.target: j for j in scan(root, [stack_plan(dev), stack_plan(prod)])}
+    judged = {j.target: j for j in scan(root, [stack_plan(dev), stack_plan(prod)], root)}
     assert (judged["dev"].resources, judged["prod"].resources) == (2, 1)
     assert {f.file for f in judged["prod"].failures} == {"stacks/prod/Pulumi.prod.yaml"}
     assert {f.pulumi_name for f in judged["dev"].failures} <= {"a", "b"}
@@ -80,7 +80,7 @@ def test_each_stack_is_counted_on_its_own(root: Path) -> None:
 def test_a_plan_checkov_judged_nothing_in_is_an_error_not_a_pass(root: Path) -> None:
     plans = [stack_plan(Plan("dev", ())), stack_plan(buckets("prod", m={}))]
     with pytest.raises(EstaleiroError, match=r"^checkov judged no resource in stacks/dev/Pulumi\.dev\.yaml:"):
-        scan(root, plans)
+        scan(root, plans, root)
 
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

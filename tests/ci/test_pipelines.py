@@ -178,7 +178,7 @@ def test_deploys_run_upstream_first(repo: Path, cli: Callable[..., tuple[int, st
 
 def test_checkov_passes_the_workflows_and_the_dockerfile(tmp_path: Path) -> None:
     copy_scanned_files(REPO, tmp_path)  # what `check` scans
-    command = checkov_command(REPO, tmp_path, ("github_actions", "dockerfile"))
+    command = checkov_command(REPO, tmp_path, ("github_actions", "dockerfile"), REPO)
     out = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True).stdout
     reports = json.loads(out)
     reports = reports if isinstance(reports, list) else [reports]

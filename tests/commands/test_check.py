@@ -52,7 +52,7 @@ def checkov_summaries(root: Path, stacks: list[str], into: Path) -> dict[str, di
     for stack, plan in zip(stacks, plan_trees([(root, s) for s in stacks]), strict=True):
         (into / stack).mkdir(parents=True)
         (into / stack / "plan.json").write_text(json.dumps(to_terraform_plan(plan).document))
-        runs[stack] = start(checkov_command(root, into / stack, ("terraform_plan",)))
+        runs[stack] = start(checkov_command(root, into / stack, ("terraform_plan",), root))
     return {stack: report["summary"] for stack, run in runs.items() for report in reports(run)}
 
 

@@ -67,8 +67,9 @@ def mixed(findings: list[Finding]) -> str:
         ("policies/promotion/__init__.py", "RULES = ()\n", True),
         ("estaleiro/gate/traffic.py", "def entering(before, after):\n    return {}\n", True),
         ("sitecustomize.py", "import policies.promotion as _rules\n_rules.RULES = ()\n", False),
+        ("policies/checkov/RequiredLabels.py", "", True),  # checkov imports its custom checks
     ],
-    ids=["rules-emptied", "gate-code-edited", "sitecustomize"],
+    ids=["rules-emptied", "gate-code-edited", "sitecustomize", "checkov-check-edited"],
 )
 def test_code_of_the_pull_request_is_never_run_by_the_gate(
     pr: Path, cli: Cli, tmp_path: Path, path: str, hostile_code: str, governance: bool
@@ -126,6 +127,26 @@ def test_a_base_without_its_own_gate_is_refused_not_replaced_by_the_head(pr: Pat
         ),
     ):
         judge(pr, ["prod"], tree)
+
+
+def test_a_change_behind_its_target_is_refused_until_brought_up_to_date(pr: Path, cli: Cli) -> None:
+    """Dev rolled v7 back on main after the branch left: the stale merge base would let prod take it."""
+    prod_serves(pr, "  v6: 90\n  v7: 10\n")
+    commit_all(pr, "v7 canary in prod, while dev serves it")
+    git(pr, "checkout", "-q", "main")
+    edit(pr, DEV, "  v6: 90\n  v7: 10\n", "  v6: 100\n  v7: 0\n")
+    commit_all(pr, "dev rolls v7 back")
+    git(pr, "checkout", "-q", "pr")
+    code, out, err = cli(pr, "check", "prod", "--base", "main", "--format", "json")
+    assert (code, out) == (2, "")
+    assert err == (
+        "--base: HEAD is 1 commit(s) behind main: merge or rebase onto it first; a change is judged against the "
+        "tip it merges into, not a stale merge base\n"
+    )
+    git(pr, "merge", "-q", "--no-edit", "main")
+    code, findings = check(pr, cli, "prod")
+    assert code == 1
+    assert ("promotion/upstream-first", "churn/v7") in rules(findings)
 
 
 # the pull request's waivers, thresholds and governance never judge it
