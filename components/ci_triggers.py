@@ -3,15 +3,18 @@ that owns the model image's registry, the push-to-main build of that image.
 
 A pull request's build runs the pull request's own code (its cloudbuild/pr.yaml, scripts/install,
 tests) before anyone reviewed it, so it runs as the stack's `pr-builder` account, which holds no
-project role (components/service_accounts.py); only the push-to-main deploy runs as the CI
-deployer. Never Cloud Build's default account. Both fire only when the stack's files, the model
-cards or shared code change. The substitutions are all a config needs besides Cloud Build's own:
-which stack, which runner image (the stack's Artifact Registry, tagged with the Pulumi CLI
-version), for the pull request where its log goes, and for the deploy which state backend.
+project role (components/service_accounts.py); only the push-to-main deploy runs as the CI deployer.
+Never Cloud Build's default account. Both fire on every pull request and push to main, with no path
+filter: which files a stack reads is known only from its plan (estaleiro/plan/reads.py, `estaleiro
+stacks --changed-since`), and a `pulumi up` that changes nothing is harmless, while a filter that
+missed `functions/` or `images/model/image.yaml` left a change undeployed. The substitutions are all
+a config needs besides Cloud Build's own: which stack, which runner image (the stack's Artifact
+Registry, tagged with the Pulumi CLI version), for the pull request where its log goes, and for the
+deploy which state backend.
 
 The model image is built once for all stacks (estaleiro/config/image.py), so only the stack whose
-containers repository images/model/image.yaml names builds it, as its `image-builder` account,
-when the build context changes; its tag is the context's hash, so an unchanged context builds nothing.
+containers repository images/model/image.yaml names builds it, as its `image-builder` account, when
+the build context changes; its tag is the context's hash, so an unchanged context builds nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_gcp.cloudbuild as cloudbuild
 
-from estaleiro import layout
 from estaleiro.config.environment import Environment
 from estaleiro.config.image import context_patterns
 from estaleiro.naming import TRIGGERS, docker_registry, state_bucket, trigger_name
@@ -32,16 +34,6 @@ if TYPE_CHECKING:
 
 MAIN = "^main$"
 PULUMI_VERSION = "3.272.0"  # images/ci/Dockerfile and the deploy workflow install this one
-
-
-def watched_paths(stack: str) -> list[str]:
-    """What a change must touch to concern this stack: `estaleiro stacks --changed-since`'s rule, except
-    that any model card counts (a path filter cannot know which models the stack serves)."""
-    return [
-        f"{layout.stack_folder(stack)}/**",
-        f"{layout.MODEL_CARDS}/**",
-        *(p + "**" if p.endswith("/") else p for p in layout.SHARED),
-    ]
 
 
 def substitutions(env: Environment) -> dict[str, str]:
@@ -87,7 +79,7 @@ class CiTriggers(pulumi.ComponentResource):
             description: str,
             event: cloudbuild.TriggerGithubArgs,
             account: serviceaccount.Account,
-            included_files: list[str],
+            included_files: list[str] | None,
             settings: dict[str, pulumi.Input[str]],
         ) -> cloudbuild.Trigger:
             return cloudbuild.Trigger(
@@ -115,7 +107,7 @@ class CiTriggers(pulumi.ComponentResource):
                 ),
             ),
             pr_builder,
-            watched_paths(env.name),
+            None,
             # gs://...: it may not write to Cloud Logging (no project role)
             {**substitutions(env), "_LOGS_BUCKET": build_logs.url},
         )
@@ -124,7 +116,7 @@ class CiTriggers(pulumi.ComponentResource):
             f"Merges to main: pulumi up for {env.name}",
             on_push_to_main,
             deployer,
-            watched_paths(env.name),
+            None,
             {**substitutions(env), "_STATE_BACKEND": state_backend(env)},
         )
         self.model_image = None

@@ -60,10 +60,14 @@ def commit(root: Path, ref: str, where: str) -> str:
         raise InvalidInput([Problem(where, "", f"{ref!r} is not a commit, branch or tag of this repository")]) from None
 
 
+def merge_base(root: Path, ref: str, where: str) -> str:
+    """The commit `ref` and HEAD share last."""
+    return run(root, "merge-base", commit(root, ref, where), "HEAD").strip()
+
+
 def changed_files(root: Path, ref: str, where: str) -> set[str]:
     """Files changed since the merge base of `ref` and HEAD, committed or not, plus untracked ones."""
-    base = run(root, "merge-base", commit(root, ref, where), "HEAD").strip()
-    changed = run(root, "diff", "--name-only", base, "--").splitlines()
+    changed = run(root, "diff", "--name-only", merge_base(root, ref, where), "--").splitlines()
     untracked = run(root, "ls-files", "--others", "--exclude-standard").splitlines()
     return set(changed) | set(untracked)
 

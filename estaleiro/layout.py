@@ -18,15 +18,6 @@ MODELS = "models"  # inside a stack's folder
 MODEL_CARDS = "model_cards"
 COMPILED_PIPELINES = "pipeline_specs/compiled"  # what `estaleiro pipeline compile` writes, schedules publish
 MARKERS = (PROJECT, PROGRAM, f"{STACKS}/")  # what makes a git repository an Estaleiro repository
-SHARED = (  # every stack runs these
-    "components/",
-    "estaleiro/",
-    "policies/",
-    f"{COMPILED_PIPELINES}/",
-    PROGRAM,
-    PROJECT,
-    "pyproject.toml",
-)
 
 
 def stack_folder(stack: str) -> str:

@@ -28,7 +28,7 @@ CONTEXT = (
     "images/model/requirements.lock",
     "images/model/server.py",
     "pyproject.toml",
-    "estaleiro/",  # a trailing slash marks a folder, as in estaleiro.layout.SHARED
+    "estaleiro/",  # a trailing slash marks a folder
 )
 BYTECODE_FOLDER, BYTECODE = "__pycache__", ".pyc"  # never part of the context (.dockerignore)
 STAGES = ("train", "serve")  # the Dockerfile's targets Cloud Build builds and pushes

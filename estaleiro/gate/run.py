@@ -100,7 +100,7 @@ def _merge_base(root: Path, ref: str) -> str:
     """
     tip = git.commit(root, ref, "--base")
     try:
-        base = git.run(root, "merge-base", tip, "HEAD").strip()
+        base = git.merge_base(root, tip, "--base")
     except git.GitFailed:
         raise InvalidInput([Problem("--base", "", f"{ref!r} has no merge base with HEAD in this repository")]) from None
     if base != tip:

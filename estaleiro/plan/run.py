@@ -6,17 +6,38 @@ import tempfile
 from pathlib import Path
 
 from estaleiro import git, layout
+from estaleiro.errors import InvalidInput
 from estaleiro.plan.model import Plan
+from estaleiro.plan.reads import READS
 from estaleiro.workers import finish, start
+
+WORKER = "estaleiro.plan.worker"
 
 
 def plan_trees(trees: list[tuple[Path, str]]) -> list[Plan]:
     """Plan each (root, stack) concurrently; the first failure is raised as the worker reported it."""
-    started = [start("estaleiro.plan.worker", root, str(root), stack) for root, stack in trees]
+    started = [start(WORKER, root, str(root), stack) for root, stack in trees]
     return [
         Plan.from_json(finish(worker, f"planning stack {stack}"))
         for worker, (_, stack) in zip(started, trees, strict=True)
     ]
+
+
+def plan_reads(trees: list[tuple[Path, str]]) -> list[frozenset[str] | None]:
+    """The repository files each (root, stack)'s plan reads, planned concurrently.
+
+    None where that is unknown: the stack does not load (whoever loads it reports why), or the
+    tree's own plan worker records no reads (an Estaleiro older than estaleiro/plan/reads.py).
+    """
+    started = [start(WORKER, root, str(root), stack) for root, stack in trees]
+    known: list[frozenset[str] | None] = []
+    for worker, (_, stack) in zip(started, trees, strict=True):
+        try:
+            reads = finish(worker, f"planning stack {stack}").get(READS)
+        except InvalidInput:
+            reads = None
+        known.append(None if reads is None else frozenset(reads))
+    return known
 
 
 def plan_with_base(root: Path, stack: str, ref: str) -> tuple[Plan, Plan]:

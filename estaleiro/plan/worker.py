@@ -2,12 +2,14 @@
 
 A process per plan because Pulumi's runtime is process-global and because a plan of a git
 ref must import that ref's own `components/` and `estaleiro/` (its root is first on the
-path), exactly what `pulumi up` would run there. Prints the plan JSON, or an error object.
+path), exactly what `pulumi up` would run there. Prints the plan JSON, with the repository files
+the plan read under `reads` (estaleiro/plan/reads.py), or an error object.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import runpy
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ from estaleiro.config.validation import read_yaml
 from estaleiro.errors import InvalidInput
 from estaleiro.plan.engine import run_program
 from estaleiro.plan.model import Plan
+from estaleiro.plan.reads import READS, Reads
 from estaleiro.workers import serve
 
 
@@ -48,7 +51,17 @@ def main(argv: list[str]) -> int:
     gc.disable()
     root, stack = Path(argv[0]).resolve(), argv[1]
     sys.path.insert(0, str(root))
-    return serve(lambda: plan_repository(root, stack).dumps())
+    reads = Reads(root)
+    reads.start()
+
+    def work() -> str:
+        plan = plan_repository(root, stack)
+        for resource in plan.resources:
+            reads.add_uploads(resource.inputs)
+        reads.add_modules()
+        return json.dumps({**plan.to_json(), READS: sorted(reads.files)})
+
+    return serve(work)
 
 
 if __name__ == "__main__":
