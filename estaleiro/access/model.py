@@ -2,8 +2,8 @@
 
 A grant is one `*IAMMember` resource: a member, a role, a scope (the project, or the one bucket,
 repository, secret, service account, key, topic, dataset or Cloud Run service it is set on) and
-an IAM condition, if any. A project grant reaches every resource of that project (IAM policies
-are inherited down the resource hierarchy: https://cloud.google.com/iam/docs/resource-hierarchy-access-control).
+an IAM condition, if any. A project grant reaches every resource of that project ("Project-level
+access applies to all of the resources in that project": https://cloud.google.com/vertex-ai/docs/general/access-control).
 A member is named as the code knows it: a stack account by its role (`ci-deployer`), a Google
 service agent by its service, a Workload Identity principal set by the GitHub repository it admits.
 """
@@ -182,9 +182,9 @@ def build(plan: Plan, project: str) -> AccessModel:
     return AccessModel(plan.stack, project, plan, tuple(grants), custom, tuple(unread))
 
 
-# Google grants a service agent its role on the project when the service creates it
-# (https://cloud.google.com/iam/docs/service-agents); "the default Vertex AI service agent has access
-# to BigQuery and Cloud Storage" (https://cloud.google.com/vertex-ai/docs/general/custom-service-account).
+# Google grants Vertex AI's service agent its role on the project the service creates it in: "the default
+# Vertex AI service agent has access to BigQuery and Cloud Storage"
+# (https://cloud.google.com/vertex-ai/docs/general/custom-service-account).
 SERVICE_AGENT_ROLES = {"aiplatform.googleapis.com": ("agent:aiplatform", "roles/aiplatform.serviceAgent")}
 
 

@@ -5,7 +5,8 @@ what `pulumi up` does to each resource type the plan holds (`DEPLOYER`: a type m
 an `access/unmodelled` finding, never silently trusted), and may act as every account it attaches
 to a resource; each runtime identity needs the permissions of the API methods its code calls
 (`RUNTIME`), on the resources the plan names. Each line cites the Google page that maps the method
-(or the documented duty) to the permission.
+(or the documented duty) to the permission; roles.yaml's header lists the pages read and when
+(NOTIFICATIONS is the page components/monitoring/channels.py already cites).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ CLOUD_BUILD = "https://cloud.google.com/build/docs/cloud-build-service-account"
 BUILD_ACCOUNT = "https://cloud.google.com/build/docs/securing-builds/configure-user-specified-service-accounts"
 NOTIFICATIONS = "https://cloud.google.com/monitoring/support/notification-options#pubsub"
 ACCESS_LOGS = "https://cloud.google.com/storage/docs/access-logs"
-CMEK = "https://cloud.google.com/kms/docs/cmek"
+# Cloud Storage's page: each CMEK integration asks the same of its service to its agent (components/kms.py).
+CMEK = "https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys"
 CUSTOM_ACCOUNT = "https://cloud.google.com/vertex-ai/docs/general/custom-service-account"
 ROLES = "https://cloud.google.com/iam/docs/roles-permissions/{}"
 DEPLOYER = "ci-deployer"
@@ -341,8 +343,8 @@ def _served_models(model: AccessModel) -> Located:
 
 
 def _serving_images(model: AccessModel) -> Located:
-    """The Artifact Registry repositories of the served images. Google's prebuilt prediction images
-    (project vertex-ai, https://cloud.google.com/vertex-ai/docs/predictions/pre-built-containers) are public."""
+    """The Artifact Registry repositories of the served images. Google's prebuilt prediction images (project
+    vertex-ai, as google-cloud-aiplatform's constants/prediction.py names them) are Google's, nothing to grant."""
     found: dict[Scope, PlannedResource | None] = {}
     for version in model.of_type("pulumi-python:dynamic/vertex:ModelVersion"):
         host, project, repository = [*str(version.inputs["serving_image"]).split("/"), "", ""][:3]
