@@ -96,6 +96,7 @@ class Platform(pulumi.ComponentResource):
             runner=accounts.pipeline_runner.email,
             runner_member=accounts.pipeline_runner.member,
             kms_key=keys.vertex.id,
+            github_token=foundation.secrets.github_token.secret_id,
         )
         after_key = pulumi.ResourceOptions(parent=self, depends_on=[keys.grants["vertex"]])
         self.training = ContinuousTraining(name, env, pipelines, after_key)

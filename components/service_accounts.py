@@ -33,16 +33,21 @@ PROJECT_ROLES: dict[str, tuple[str, ...]] = {
     "model-serving": ("roles/logging.logWriter", "roles/monitoring.metricWriter"),
     # Reads serving metrics and monitoring results to evaluate drift and accuracy alerts.
     "monitoring": ("roles/aiplatform.viewer", "roles/monitoring.viewer", "roles/logging.viewer"),
-    # What `pulumi up` needs: admin of each service the stack declares, never a basic role.
+    # What `pulumi up` needs: admin of each service the stack declares, never a basic role
+    # (`estaleiro access` checks it against every resource type the plan holds).
     "ci-deployer": (
         "roles/aiplatform.admin",  # endpoints, model registry, deployments, schedules
         "roles/artifactregistry.admin",  # repositories and their IAM
+        "roles/bigquery.dataOwner",  # the request log and ground-truth datasets, tables and their IAM
         "roles/cloudbuild.builds.editor",  # the CI triggers
+        "roles/cloudfunctions.admin",  # the retraining function, its Eventarc trigger and its Cloud Run invoker
         "roles/cloudkms.admin",  # key ring, keys and the service agents' grants on them
+        "roles/iam.roleAdmin",  # the retrainer's custom role
         "roles/iam.serviceAccountAdmin",  # the service accounts and who may act as them
         "roles/iam.workloadIdentityPoolAdmin",  # the CI pool and its GitHub provider
         "roles/logging.logWriter",  # Cloud Build runs the CI triggers as this account
         "roles/monitoring.admin",  # notification channels, alert policies, dashboards
+        "roles/pubsub.admin",  # the alerts topic and who may publish to it
         "roles/resourcemanager.projectIamAdmin",  # the project roles in this table
         "roles/secretmanager.admin",  # the GitHub token's secret (not its value) and who may read it
         "roles/serviceusage.serviceUsageAdmin",  # the APIs and the service agents' identities
@@ -71,11 +76,11 @@ RESOURCE_ROLES: tuple[tuple[str, str, str], ...] = (
     ("image-builder", "roles/storage.objectAdmin", "build-logs"),  # its build log, like pr-builder's
 )
 # The deployer attaches these accounts to pipeline runs, endpoints and Cloud Build triggers, so
-# it may act as them, granted per account (never project-wide Service Account User).
+# it may act as them, granted per account (never project-wide Service Account User). Not
+# `monitoring`: no resource runs as it (`estaleiro access` lists what each account is attached to).
 DEPLOYER_ACTS_AS = (
     "pipeline-runner",
     "model-serving",
-    "monitoring",
     "ci-deployer",
     "pr-builder",
     IMAGE_BUILDER,

@@ -5,7 +5,8 @@ the stack's KFP repository (content-addressed versions; one template per pipelin
 the stack's models) and a Vertex AI schedule runs that template's *version* with the model's
 values as run parameters, as the pipeline-runner account, writing under the pipeline-root
 bucket, encrypted with the stack's Vertex key. The runner gets what the steps read beyond the
-foundation's grants: the training table's dataset.
+foundation's grants: the training table's dataset, and the GitHub token the propose step pushes
+its branch and opens its pull request with (estaleiro/training/propose.py), where the stack trains.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp.bigquery as bigquery
 import pulumi_gcp.colab as colab
+import pulumi_gcp.secretmanager as secretmanager
 
 from components.providers.pipeline_template import PipelineTemplate, PipelineTemplateArgs
 from estaleiro.config.environment import Environment, Model
@@ -34,6 +36,7 @@ class TrainingInputs:
     runner: pulumi.Input[str]  # the pipeline-runner account's e-mail
     runner_member: pulumi.Input[str]
     kms_key: pulumi.Input[str]
+    github_token: pulumi.Input[str]  # the secret id of the token training pushes with
 
 
 class ContinuousTraining(pulumi.ComponentResource):
@@ -60,6 +63,15 @@ class ContinuousTraining(pulumi.ComponentResource):
             for pipeline in sorted(used)
         }
         self.schedules = {model.name: self._schedule(name, env, model, inputs) for model in trained}
+        if trained:
+            secretmanager.SecretIamMember(
+                f"{name}-pipeline-runner-reads-github-token",
+                project=env.config.project,
+                secret_id=inputs.github_token,
+                role="roles/secretmanager.secretAccessor",
+                member=inputs.runner_member,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs(
             {
                 "templates": {p: t.template_uri for p, t in self.templates.items()},

@@ -96,6 +96,23 @@ def check(stacks: tuple[str, ...], base: str | None, fmt: str, out: Path | None)
     return run(repo_root(), list(stacks), base, fmt, out)  # type: ignore[arg-type]
 
 
+@cli.command(
+    epilog=exit_codes(
+        "0  every need met, no unwaived excess grant",
+        "1  a permission missing, or a grant held for nothing (not waived)",
+        "2  bad input",
+    )
+)
+@click.argument("stack")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), callback=_writable, help="Write here instead of stdout.")
+def access(stack: str, fmt: str, out: Path | None) -> int:
+    """Who may do what in STACK (from its offline plan), and every permission missing or held for nothing."""
+    from estaleiro.commands.access import access as run
+
+    return run(repo_root(), stack, fmt, out)  # type: ignore[arg-type]
+
+
 @cli.command(epilog=EDITS)
 @click.argument("model")
 @click.argument("version")

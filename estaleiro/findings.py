@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Source = Literal["schema", "promotion", "governance", "checkov"]
+Source = Literal["schema", "promotion", "governance", "checkov", "access"]
 # A notice informs reviewers (a governance change and who must review it); it never fails the check.
 Severity = Literal["error", "notice"]
 

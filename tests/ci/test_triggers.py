@@ -122,7 +122,7 @@ def test_no_pull_request_build_can_reach_a_privileged_account(plans: dict[str, P
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_github_token_secret_is_declared_and_readable_by_the_ci_accounts_only(
+def test_the_github_token_secret_is_declared_and_readable_by_ci_and_training_only(
     plans: dict[str, Plan], stack: str
 ) -> None:
     plan = plans[stack]
@@ -135,9 +135,14 @@ def test_the_github_token_secret_is_declared_and_readable_by_the_ci_accounts_onl
         (r.inputs["member"], r.inputs["role"])
         for r in plan.of_type("gcp:secretmanager/secretIamMember:SecretIamMember")
     }
+    # ... and the pipeline runner where the stack trains: continuous training pushes its branch with it.
+    trains = any(
+        s.inputs["createPipelineJobRequest"]["pipelineJob"]["labels"]["pipeline"] == "continuous-training"
+        for s in plan.of_type("gcp:colab/schedule:Schedule")
+    )
     assert readers == {
         (f"serviceAccount:{email(stack, role)}", "roles/secretmanager.secretAccessor")
-        for role in ("pr-builder", "ci-deployer")
+        for role in ("pr-builder", "ci-deployer", *(("pipeline-runner",) if trains else ()))
     }
     [api] = [
         r for r in plan.of_type("gcp:projects/service:Service") if r.inputs["service"] == "secretmanager.googleapis.com"
