@@ -55,7 +55,7 @@ def read_table(location: str, gcs: Callable[[], pafs.FileSystem] = gcs_filesyste
     except (pa.ArrowInvalid, OSError) as err:
         raise InvalidInput([Problem(location, "", f"cannot parse as {FORMATS[suffix]}: {_first_line(err)}")]) from err
     if table.num_rows == 0:
-        raise InvalidInput([Problem(location, "", "no rows: a side with no data cannot be compared")])
+        raise InvalidInput([Problem(location, "", "no rows: there is nothing to compare or train on")])
     problems = [Problem(location, field.name, _unsupported(field.type)) for field in table.schema]
     if any(problem.message for problem in problems):
         raise InvalidInput([problem for problem in problems if problem.message])

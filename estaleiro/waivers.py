@@ -7,6 +7,7 @@ the resource glob may name a plan resource by its checkov address, its Pulumi na
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -16,7 +17,8 @@ from typing import Annotated
 from pydantic import Field, StrictStr
 
 from estaleiro.config.types import Frozen, Text
-from estaleiro.config.validation import load_file
+from estaleiro.config.validation import in_repository, load_file
+from estaleiro.errors import InvalidInput, Problem
 from estaleiro.findings import Finding
 
 WAIVERS_FILE = "policies/waivers.yaml"
@@ -59,7 +61,15 @@ class Waivers:
 
 
 def load_waivers(root: Path) -> Waivers:
+    """The waivers file itself, never a link: a link hands the waivers to whoever may edit its target,
+    which CODEOWNERS does not give to the platform team."""
     path = root / WAIVERS_FILE
+    if path.is_symlink():
+        message = (
+            f"a symlink (to {os.readlink(path)}); waivers are read from this file only, reviewed where it lies: "
+            "put the file itself here"
+        )
+        raise InvalidInput([Problem(WAIVERS_FILE, "", message)])
     if not path.is_file():
         return Waivers(())
-    return Waivers(load_file(WaiversFile, path, WAIVERS_FILE).waivers)
+    return Waivers(load_file(WaiversFile, in_repository(root, path, WAIVERS_FILE), WAIVERS_FILE).waivers)

@@ -2,7 +2,7 @@
 
 Governance is whatever decides what may merge: the rules and the gate's code, the waivers, CI
 files (`GOVERNANCE_PATHS`), and inside the data the thresholds, canary limits and owners of a
-manifest, a stack's promotion block, allowed buckets, CI repository and team, and the model
+manifest, a stack's project, promotion block, allowed buckets, CI repository and team, and the model
 image's registry. Serving is what a manifest serves: its versions, traffic and serving spec.
 A pull request changing both at once is refused: a rule loosened in the same change that
 needs it would be judged by itself. A governance-only change passes with a notice naming who
@@ -25,6 +25,7 @@ from estaleiro.gate.codeowners import CODEOWNERS, GOVERNANCE_PATHS, owners_of
 MANIFEST_GOVERNANCE = {"thresholds": "thresholds", "canary_limit_percent": "canaryLimitPercent", "owners": "owners"}
 MANIFEST_SERVING = {"versions": "versions", "traffic": "traffic", "serving": "serving"}
 STACK_GOVERNANCE = {
+    "project": "gcp:project",  # where the stack deploys: moved, a promotion lands in a project nobody reviewed
     "promotion": "estaleiro:promotion",
     "allowed_artifact_buckets": "estaleiro:allowedArtifactBuckets",
     "ci_repository": "estaleiro:ciRepository",

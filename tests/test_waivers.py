@@ -7,6 +7,7 @@ import pytest
 from estaleiro.errors import InvalidInput
 from estaleiro.findings import Finding
 from estaleiro.waivers import load_waivers
+from tests.conftest import commit_all
 
 REASON = "the access-log bucket would log into itself"
 URN = "urn:pulumi:dev::estaleiro::estaleiro:storage:Storage$gcp:storage/bucket:Bucket::acme-ml-dev-access-logs"
@@ -68,3 +69,44 @@ def test_invalid_entries_name_the_file_and_the_key(tmp_path: Path, entry: str, p
 
 def test_no_waivers_file_means_no_waivers(tmp_path: Path) -> None:
     assert load_waivers(tmp_path).apply([finding("CKV_GCP_62", "x")]) == [finding("CKV_GCP_62", "x")]
+
+
+def test_a_waivers_file_that_is_a_symlink_is_refused_wherever_it_leads(tmp_path: Path) -> None:
+    """A link hands the waivers to whoever owns its target (CODEOWNERS reviews the link, not what it points at)."""
+    (tmp_path / "repo").mkdir()
+    root = waivers_file(tmp_path / "repo", f"waivers:\n  - rule: CKV_GCP_62\n    reason: {REASON}\n")
+    (root / "model_cards").mkdir()
+    (root / "policies/waivers.yaml").rename(root / "model_cards/notes.yaml")
+    (root / "policies/waivers.yaml").symlink_to("../model_cards/notes.yaml")
+    with pytest.raises(InvalidInput) as raised:
+        load_waivers(root)
+    assert str(raised.value) == (
+        "policies/waivers.yaml: a symlink (to ../model_cards/notes.yaml); waivers are read from this file only, "
+        "reviewed where it lies: put the file itself here"
+    )
+
+
+def test_a_policies_folder_linked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    outside = waivers_file(tmp_path / "outside", f"waivers:\n  - rule: CKV_GCP_62\n    reason: {REASON}\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "policies").symlink_to(outside / "policies")
+    with pytest.raises(InvalidInput) as raised:
+        load_waivers(root)
+    assert str(raised.value) == (
+        f"policies/waivers.yaml: leads outside the repository (to {outside}/policies/waivers.yaml); copy it in"
+    )
+
+
+def test_check_refuses_a_linked_waivers_file_as_bad_input(repo: Path, cli) -> None:
+    waivers = repo / "policies/waivers.yaml"
+    waivers.rename(repo / "model_cards/churn/waivers.yaml")
+    waivers.symlink_to("../model_cards/churn/waivers.yaml")
+    commit_all(repo, "waivers kept beside the cards")
+    assert cli(repo, "check", "dev") == (
+        2,
+        "",
+        "policies/waivers.yaml: a symlink (to ../model_cards/churn/waivers.yaml); waivers are read from this file "
+        "only, reviewed where it lies: put the file itself here\n",
+    )

@@ -75,8 +75,8 @@ def _train(root: Path, env: Environment, name: str, model_name: str, data: Path 
     pipeline = find(name)
     model = _trained_model(env, model_name)
     for option, path in (("--data", data), ("--baseline", baseline)):
-        if path is not None and not path.is_file():
-            raise InvalidInput([Problem(option, "", f"{path} does not exist")])
+        if path is not None:
+            _readable(option, path)
     compiled = env.pipelines[model.manifest.training.pipeline]  # type: ignore[union-attr]
     image = compiled.model_image
     assert image is not None  # checked where the environment loads
@@ -93,6 +93,19 @@ def _train(root: Path, env: Environment, name: str, model_name: str, data: Path 
     )
     outcome = run_local(pipeline.build(root, image.target("train")), arguments, folder, report_to_stderr)
     return summary(root, outcome.folder, outcome.log, outcome.failure if not outcome.succeeded else "")
+
+
+def _readable(option: str, path: Path) -> None:
+    """Rows read as the drift check reads them: an empty or corrupt file is bad input, not a run that
+    stops at validation (exit 1, as if the data had been judged)."""
+    from estaleiro.datasets import read_table
+
+    if not path.is_file():
+        raise InvalidInput([Problem(option, "", f"{path} does not exist")])
+    try:
+        read_table(str(path))
+    except InvalidInput as err:
+        raise InvalidInput([Problem(option, "", str(problem)) for problem in err.problems]) from None
 
 
 def _trained_model(env: Environment, name: str) -> Model:

@@ -6,21 +6,34 @@ rendered by that toolkit unchanged.
 
 from __future__ import annotations
 
-import datetime
+import math
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
-from estaleiro.config.types import DnsLabel, Frozen, Measure, Text, Version
+from estaleiro.config.types import Date, DnsLabel, Email, Frozen, Measure, Text, Version, VisibleText
+
+# What each metric can be by its definition (estaleiro/training/metrics.py computes these; a test holds
+# the two tables together). A card reporting outside it reports no measurement; other metrics are free.
+RANGES: dict[str, tuple[float, float]] = {
+    "auc": (0.0, 1.0),
+    "accuracy": (0.0, 1.0),
+    "precision": (0.0, 1.0),
+    "recall": (0.0, 1.0),
+    "f1": (0.0, 1.0),
+    "precision_at_10pct": (0.0, 1.0),
+    "brier": (0.0, 1.0),
+    "log_loss": (0.0, math.inf),
+}
 
 
 class Owner(Frozen):
-    name: Text
-    contact: Text
+    name: VisibleText
+    contact: Email = Field(description="an e-mail address: promotion/owners finds it among the manifest's owners")
 
 
 class VersionInfo(Frozen):
     name: Version
-    date: datetime.date
+    date: Date
     diff: str = ""
 
 
@@ -59,6 +72,28 @@ class PerformanceMetric(Frozen):
     value: Measure
     slice: str = ""
     confidence_interval: ConfidenceInterval | None = None
+
+    @model_validator(mode="after")
+    def _measurable(self) -> PerformanceMetric:
+        """A value no measurement can give (auc 7.5), or outside its own interval, is not evidence."""
+        low, high = RANGES.get(self.type, (-math.inf, math.inf))
+        allowed = f"the range of {self.type} ({low:g} {f'to {high:g}' if high < math.inf else 'or more'})"
+        if not low <= self.value <= high:
+            raise ValueError(f"{self.type} is {self.value}, outside {allowed}: report the measured value")
+        interval = self.confidence_interval
+        if interval is None:
+            return self
+        lower, upper = interval.lower_bound, interval.upper_bound
+        if lower > upper:
+            raise ValueError(
+                f"{self.type}'s confidence interval is inverted (lower_bound {lower} is above upper_bound {upper})"
+            )
+        for bound in (lower, upper):
+            if not low <= bound <= high:
+                raise ValueError(f"{self.type}'s confidence interval reaches {bound}, outside {allowed}")
+        if not lower <= self.value <= upper:
+            raise ValueError(f"{self.type} is {self.value}, outside its own confidence interval [{lower}, {upper}]")
+        return self
 
 
 class QuantitativeAnalysis(Frozen):

@@ -22,7 +22,7 @@ from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
 from estaleiro.config.pipelines import QUALITY_PIPELINE, CompiledPipeline, load_pipelines
 from estaleiro.config.stack import StackConfig, StackFile
 from estaleiro.config.types import ALLOWED, DNS_LABEL, STACK_NAME
-from estaleiro.config.validation import load_file
+from estaleiro.config.validation import in_repository, load_file
 from estaleiro.errors import InvalidInput, Problem
 from estaleiro.naming import builds_model_image
 
@@ -85,7 +85,7 @@ def check_name(value: str, regex: str, file: str, what: str) -> None:
 def load_stack_config(root: Path, stack: str, folder: Path | None = None) -> StackConfig:
     """The stack file, valid and naming an upstream that exists; `folder` reads it from elsewhere (a clone)."""
     shown = layout.stack_file(stack)
-    path = _in_repository(root, (folder or stack_dir(root, stack)) / layout.stack_file_name(stack), shown)
+    path = in_repository(root, (folder or stack_dir(root, stack)) / layout.stack_file_name(stack), shown)
 
     def upstream_exists(file: StackFile) -> list[Problem]:
         upstream = file.config.promotion.from_stack
@@ -203,20 +203,13 @@ def request_log_problems(config: StackConfig, models: list[Model], config_file: 
     return problems
 
 
-def _in_repository(root: Path, path: Path, shown: str) -> Path:
-    """`path`, unless a symlink leads it out of the repository, where no pull request reviews it."""
-    if layout.inside(root, path) is None:
-        raise InvalidInput([Problem(shown, "", f"leads outside the repository (to {path.resolve()}); copy it in")])
-    return path
-
-
 def _load_model(root: Path, path: Path, shown: str, problems: list[Problem]) -> Model:
     """The model, with the cards that loaded; the problems of the others go to `problems`, so the
     model's names are still checked in the same run (the caller raises before anything is built)."""
     if path.suffix != ".yaml":
         raise InvalidInput([Problem(shown, "", "model manifests are <model>.yaml files; rename or remove this one")])
     check_name(path.stem, DNS_LABEL, shown, "model name")
-    manifest = load_file(ModelManifest, _in_repository(root, path, shown), shown)
+    manifest = load_file(ModelManifest, in_repository(root, path, shown), shown)
     cards = {}
     for version, spec in manifest.versions.items():
         card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]

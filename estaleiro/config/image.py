@@ -19,7 +19,7 @@ from typing import Annotated
 from pydantic import Field, StrictStr
 
 from estaleiro.config.types import DnsLabel, Frozen
-from estaleiro.config.validation import load_file
+from estaleiro.config.validation import in_repository, load_file
 
 SETTINGS = Path("images/model/image.yaml")
 # What `images/model/Dockerfile` copies from the repository root (its context; see .dockerignore).
@@ -86,7 +86,7 @@ def context_hash(root: Path) -> str:
 
 
 def load_image_settings(root: Path) -> ImageSettings:
-    return load_file(ImageSettings, root / SETTINGS, SETTINGS.as_posix())
+    return load_file(ImageSettings, in_repository(root, root / SETTINGS, SETTINGS.as_posix()), SETTINGS.as_posix())
 
 
 def load_model_image(root: Path) -> ModelImage:

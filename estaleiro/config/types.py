@@ -6,9 +6,13 @@ description is what a validation error says is allowed.
 
 from __future__ import annotations
 
+import datetime
+import re
+import unicodedata
+from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, model_validator
 
 from estaleiro.config import catalog
 
@@ -19,7 +23,8 @@ REGION = r"^[a-z]+-[a-z]+[0-9]+$"
 PREFIX = r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$"
 LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
 LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+# RFC 5322's dot-atom local part and a hostname of LDH labels: ASCII only (see `_ascii_address`).
+EMAIL = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 GITHUB_REPO = r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$"
 VERSION = r"^v[0-9]{1,6}$"
 GCS_URI = r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$"
@@ -57,7 +62,51 @@ Region = Annotated[StrictStr, pattern(REGION), AfterValidator(catalog.region)]
 Prefix = Annotated[StrictStr, pattern(PREFIX)]
 LabelKey = Annotated[StrictStr, pattern(LABEL_KEY)]
 LabelValue = Annotated[StrictStr, pattern(LABEL_VALUE)]
-Email = Annotated[StrictStr, pattern(EMAIL)]
+
+
+def _refusing(allowed: Callable[[str], bool], problem: Callable[[str, str], str]) -> Callable[[object], object]:
+    """A validator refusing a string with a character not `allowed`; `problem(value, character)` words it."""
+
+    def check(value: object) -> object:
+        odd = next((c for c in value if not allowed(c)), None) if isinstance(value, str) else None
+        if isinstance(value, str) and odd is not None:
+            name = unicodedata.name(odd, "a control character")
+            raise ValueError(problem(value, f"U+{ord(odd):04X} {name}"))
+        return value
+
+    return check
+
+
+# An address that reads as another (U+0430, a Cyrillic a, in example.com; a right-to-left override
+# reversing the domain) routes alerts and reviews to whoever owns the look-alike: addresses are ASCII,
+# an internationalised domain written in its `xn--` form, as DNS carries it anyway.
+_ascii_address = _refusing(
+    lambda c: c.isascii() and c.isprintable(),
+    lambda value, odd: (
+        f"got {value!r}, which holds {odd}: an address is ASCII (a look-alike or invisible "
+        "character sends mail elsewhere; write an internationalised domain as xn--)"
+    ),
+)
+# Controls and format characters (bidi overrides and isolates, zero-width spaces) make a name shown to
+# reviewers read other than it is (CVE-2021-42574, "Trojan Source").
+_no_hidden_characters = _refusing(
+    lambda c: unicodedata.category(c) not in ("Cc", "Cf"),
+    lambda _, odd: (
+        f"holds {odd}, an invisible or bidi control character that makes text read other than it is: remove it"
+    ),
+)
+
+
+def _iso_date(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic would also read `0` (a Unix time: 1970-01-01) or a timestamp as a date."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        raise ValueError(f"got {value!r}, expected a date written YYYY-MM-DD")
+    return value
+
+
+Email = Annotated[StrictStr, pattern(EMAIL), BeforeValidator(_ascii_address)]
 GithubRepo = Annotated[StrictStr, pattern(GITHUB_REPO)]
 Version = Annotated[StrictStr, pattern(VERSION)]
 GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
@@ -65,6 +114,8 @@ Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
 MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE), AfterValidator(catalog.machine_type)]
 Text = Annotated[StrictStr, Field(min_length=1)]
+VisibleText = Annotated[Text, AfterValidator(_no_hidden_characters)]  # a name a reviewer reads and trusts
+Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 def _five_field_cron(schedule: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from estaleiro import layout
 from estaleiro.config.data_file import read_document
 from estaleiro.config.types import ALLOWED
 from estaleiro.errors import InvalidInput, Problem
@@ -35,6 +36,13 @@ def load_file(
         return loaded
     except InvalidInput as err:
         raise InvalidInput([_with_line(p, display, document.lines) for p in err.problems]) from err
+
+
+def in_repository(root: Path, path: Path, shown: str) -> Path:
+    """`path`, unless a symlink leads it out of the repository, where no pull request reviews it."""
+    if layout.inside(root, path) is None:
+        raise InvalidInput([Problem(shown, "", f"leads outside the repository (to {path.resolve()}); copy it in")])
+    return path
 
 
 def read_yaml(path: Path, display: str) -> Any:

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import REPO, git
 
 
 def commit(repo: Path, name: str) -> str:
@@ -35,8 +35,9 @@ def github(tmp_path: Path) -> tuple[str, list[str]]:
 
 
 def run(workspace: Path, server: str, *args: str, token: str = "") -> subprocess.CompletedProcess[str]:
-    """`estaleiro ci history ARGS` in `workspace`, with nothing of this machine's environment but PATH."""
-    env = {"PATH": "/usr/bin:/bin", "GITHUB_SERVER_URL": server, "GITHUB_TOKEN": token}
+    """`estaleiro ci history ARGS` in `workspace`, with nothing of this machine's environment but PATH (and this
+    checkout's code ahead of the installed one)."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "GITHUB_SERVER_URL": server, "GITHUB_TOKEN": token}
     command = [sys.executable, "-m", "estaleiro.cli", "ci", "history", *args]
     return subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True)
 
@@ -88,6 +89,7 @@ def http_github() -> Iterator[str]:
 def test_the_token_is_sent_but_never_shown_or_kept(http_github: str, tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
+    git(workspace, "init", "-q")  # a repository the failed run leaves in place, to read its config
     result = run(workspace, http_github, "acme/private", "0" * 40, token="t0ken-s3cret")
     basic = base64.b64encode(b"x-access-token:t0ken-s3cret").decode()
     assert result.returncode == 2 and result.stderr.startswith("git fetch") and "Traceback" not in result.stderr
@@ -99,3 +101,47 @@ def test_the_token_is_sent_but_never_shown_or_kept(http_github: str, tmp_path: P
 def test_usage(tmp_path: Path) -> None:
     result = run(tmp_path, "file:///nowhere", "acme/estaleiro")
     assert result.returncode == 2 and "Missing argument 'COMMIT'" in result.stderr
+
+
+def objects(workspace: Path) -> set[str]:
+    """Every object the repository holds, loose or packed, its own or quarantined anywhere under .git."""
+    listed = git(workspace, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)")
+    stray = [p for p in (workspace / ".git/objects").iterdir() if p.name.startswith("incoming-")]
+    return set(listed.split()) | {str(p) for p in stray}
+
+
+def test_a_failure_in_a_folder_without_git_leaves_no_git_behind(github: tuple[str, list[str]], tmp_path: Path) -> None:
+    """`main` is fetched (a name, not the commit's id), then cannot be checked out: the half-made repository goes."""
+    server, _ = github
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "a").write_text("a")
+    result = run(workspace, server, "acme/estaleiro", "main")
+    assert result.returncode == 2 and result.stderr.startswith("git reset"), result.stderr
+    assert sorted(p.name for p in workspace.iterdir()) == ["a"]
+
+
+def test_a_failure_in_a_clone_leaves_it_as_it_was(github: tuple[str, list[str]], tmp_path: Path) -> None:
+    """Objects fetched, the remote, the tracking branch and shallowness: all as before the failed run."""
+    server, (a, b, c) = github
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"{server}/acme/estaleiro.git", str(workspace)], check=True)
+    git(workspace, "update-ref", "-d", "refs/remotes/origin/main")
+    git(tmp_path / "server/acme/estaleiro.git", "branch", "feature", b)
+    before = (objects(workspace), git(workspace, "config", "--get", "remote.origin.url"))
+    result = run(workspace, server, "acme/estaleiro", "feature", "--branch", "main")  # a name only the server has
+    assert result.returncode == 2 and result.stderr.startswith("git reset"), result.stderr
+    assert (objects(workspace), git(workspace, "config", "--get", "remote.origin.url")) == before
+    assert git(workspace, "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert git(workspace, "for-each-ref", "refs/remotes/origin") == ""
+    assert run(workspace, server, "acme/estaleiro", c, "--branch", "main").returncode == 0
+    assert git(workspace, "rev-list", "HEAD").split() == [c, b, a]
+
+
+def test_a_failed_fetch_restores_the_remote(github: tuple[str, list[str]], tmp_path: Path) -> None:
+    server, _ = github
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", f"{server}/acme/estaleiro.git", str(workspace)], check=True)
+    url = git(workspace, "config", "--get", "remote.origin.url")
+    assert run(workspace, server, "acme/elsewhere", "0" * 40).returncode == 2
+    assert git(workspace, "config", "--get", "remote.origin.url") == url

@@ -92,6 +92,18 @@ def test_a_bad_image_settings_file_is_bad_input_naming_file_and_key(
         load_environment(repo, "dev")
 
 
+def test_image_settings_linked_out_of_the_repository_are_refused(
+    repo: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Every stack's plan reads them: a link out would let a file no pull request shows name the registry."""
+    outside = repo.parent / "image.yaml"
+    outside.write_text((REPO / "images/model/image.yaml").read_text())
+    (repo / "images/model").mkdir(parents=True)
+    (repo / "images/model/image.yaml").symlink_to(outside)
+    expected = f"images/model/image.yaml: leads outside the repository (to {outside}); copy it in\n"
+    assert cli(repo, "pipeline", "image") == (2, "", expected)
+
+
 def test_pipeline_image_prints_the_references_the_pipelines_compile_with(
     cli: Callable[..., tuple[int, str, str]],
 ) -> None:

@@ -111,7 +111,11 @@ def test_known_bad_resources_fail_the_checks_they_should(repo: Path, cli) -> Non
 
 def test_promotion_rule_violations_fail_the_check(repo: Path, cli) -> None:
     card = repo / "model_cards/churn/v7.yaml"
-    card.write_text(card.read_text().replace("value: 0.874", "value: 0.7"))
+    card.write_text(
+        card.read_text().replace(
+            "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}", "value: 0.7"
+        )
+    )
     code, out, _ = cli(repo, "check", "dev", "--format", "text")
     assert code == 1
     assert (

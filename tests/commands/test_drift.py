@@ -211,7 +211,7 @@ def test_a_feature_missing_from_one_side(data: Path, cli: Cli) -> None:
 def test_an_empty_side(data: Path, cli: Cli) -> None:
     (data / "header_only.csv").write_text(",".join(churn_table(1, 0).column_names) + "\n")
     assert bad(data, cli, "reference.csv", "header_only.csv") == (
-        "header_only.csv: no rows: a side with no data cannot be compared"
+        "header_only.csv: no rows: there is nothing to compare or train on"
     )
     (data / "blank_plan.csv").write_text("plan,tenure_months\n,1\n,2\n")
     assert bad(data, cli, "blank_plan.csv", "same.csv", "--features", "plan:categorical") == (

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from estaleiro.config.card import RANGES
+from estaleiro.training.metrics import METRICS
 from tests.conftest import commit_all, git
 
 MANIFEST = "stacks/dev/models/churn.yaml"
@@ -99,12 +101,84 @@ CASES = {
         replace(MANIFEST, b"auc: {min: 0.80}", b"auc: {min: 0.80, max: 0.5}"),
         f"{MANIFEST}:14: thresholds.auc: min (0.8) is above max (0.5): no value can meet it",
     ),
+    "metric above its range": (
+        replace(CARD, b"{type: recall, value: 0.74}", b"{type: recall, value: 7.5}"),
+        f"{CARD}:35: quantitative_analysis.performance_metrics.3: recall is 7.5, outside the range of recall (0 "
+        "to 1): report the measured value",
+    ),
+    "metric below its range": (
+        replace(CARD, b"{type: log_loss, value: 0.371}", b"{type: log_loss, value: -3}"),
+        f"{CARD}:33: quantitative_analysis.performance_metrics.1: log_loss is -3.0, outside the range of log_loss "
+        "(0 or more): report the measured value",
+    ),
+    "confidence interval inverted": (
+        replace(CARD, b"lower_bound: 0.869, upper_bound: 0.879", b"lower_bound: 0.879, upper_bound: 0.869"),
+        f"{CARD}:32: quantitative_analysis.performance_metrics.0: auc's confidence interval is inverted "
+        "(lower_bound 0.879 is above upper_bound 0.869)",
+    ),
+    "value outside its confidence interval": (
+        replace(CARD, b"lower_bound: 0.869, upper_bound: 0.879", b"lower_bound: 0.88, upper_bound: 0.89"),
+        f"{CARD}:32: quantitative_analysis.performance_metrics.0: auc is 0.874, outside its own confidence "
+        "interval [0.88, 0.89]",
+    ),
+    "confidence interval outside the range": (
+        replace(CARD, b"lower_bound: 0.869, upper_bound: 0.879", b"lower_bound: 0.869, upper_bound: 1.2"),
+        f"{CARD}:32: quantitative_analysis.performance_metrics.0: auc's confidence interval reaches 1.2, outside "
+        "the range of auc (0 to 1)",
+    ),
+    "date not a date": (
+        replace(CARD, b"date: 2026-11-02", b"date: 0"),
+        f"{CARD}:12: model_details.version.date: got 0, expected a date written YYYY-MM-DD",
+    ),
+    "date with a time": (
+        replace(CARD, b"date: 2026-11-02", b"date: 2026-11-02T00:00:00Z"),
+        f"{CARD}:12: model_details.version.date: got '2026-11-02T00:00:00Z', expected a date written YYYY-MM-DD",
+    ),
+    "owner with a look-alike domain": (
+        replace(MANIFEST, b"  - churn-ds@acme.example.com", "  - churn-ds@acme.ex\u0430mple.com".encode()),
+        f"{MANIFEST}:7: owners.0: got 'churn-ds@acme.ex\u0430mple.com', which holds U+0430 CYRILLIC SMALL LETTER A: "
+        "an address is ASCII (a look-alike or invisible character sends mail elsewhere; write an "
+        "internationalised domain as xn--)",
+    ),
+    "notification address with a right-to-left override": (
+        replace(STACK, b"ml-oncall@acme.example.com", "ml-oncall@\u202emoc.elpmaxe.emca".encode()),
+        f"{STACK}:12: config.estaleiro:notificationEmails.0: got 'ml-oncall@\\u202emoc.elpmaxe.emca', which holds "
+        "U+202E RIGHT-TO-LEFT OVERRIDE: an address is ASCII (a look-alike or invisible character sends mail "
+        "elsewhere; write an internationalised domain as xn--)",
+    ),
+    "card contact with a zero-width space": (
+        replace(CARD, b"contact: churn-ds@acme.example.com", "contact: churn-ds@acme\u200b.example.com".encode()),
+        f"{CARD}:9: model_details.owners.0.contact: got 'churn-ds@acme\\u200b.example.com', which holds U+200B "
+        "ZERO WIDTH SPACE: an address is ASCII (a look-alike or invisible character sends mail elsewhere; write an "
+        "internationalised domain as xn--)",
+    ),
+    "card owner name with a bidi control": (
+        replace(CARD, b"name: Churn data science", "name: Churn \u2067data science".encode()),
+        f"{CARD}:8: model_details.owners.0.name: holds U+2067 RIGHT-TO-LEFT ISOLATE, an invisible or bidi control "
+        "character that makes text read other than it is: remove it",
+    ),
     "huge integer": (
         replace(MANIFEST, b"maxReplicas: 3", b"maxReplicas: " + b"9" * 5000),
         f"{MANIFEST}: unreadable value: Exceeds the limit (4300 digits) for integer string conversion: value has "
         "5000 digits; use sys.set_int_max_str_digits() to increase the limit",
     ),
 }
+
+
+def test_every_metric_training_computes_has_its_range() -> None:
+    """A metric the pipeline writes into cards is judged at load like the ones people write."""
+    assert set(METRICS) <= set(RANGES)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value"),
+    [("recall", b"1.0"), ("precision", b"0"), ("log_loss", b"0"), ("log_loss", b"12.5"), ("mape", b"-4")],
+)
+def test_metrics_at_the_edges_of_their_range_load(repo: Path, cli, metric: str, value: bytes) -> None:
+    replace(CARD, b"{type: recall, value: 0.74}", b"{type: %s, value: %s}" % (metric.encode(), value))(repo)
+    replace(CARD, b"{type: log_loss, value: 0.371}", b"{type: brier, value: 0.2}")(repo)
+    commit_all(repo, f"{metric} at {value!r}")
+    assert cli(repo, *CLONE)[0] == 0
 
 
 # Every case through `env clone`; `plan` loads in its workers as clone does, and must say the same.

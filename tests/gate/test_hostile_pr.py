@@ -170,7 +170,12 @@ def test_a_waiver_written_by_the_pull_request_that_needs_it_is_not_applied(pr: P
 
 def test_a_threshold_lowered_for_the_version_that_misses_it(pr: Path, cli: Cli) -> None:
     add_card(pr, "v8")
-    edit(pr, "model_cards/churn/v8.yaml", "value: 0.874", "value: 0.75")
+    edit(
+        pr,
+        "model_cards/churn/v8.yaml",
+        "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
+        "value: 0.75",
+    )
     edit(pr, DEV, "auc: {min: 0.80}", "auc: {min: 0.70}")
     edit(pr, DEV, "traffic:\n", V7.replace("v7", "v8") + "traffic:\n")
     edit(pr, DEV, "  v6: 90\n  v7: 10\n", "  v6: 80\n  v7: 10\n  v8: 10\n")
@@ -206,6 +211,16 @@ def test_the_upstream_deleted_by_the_pull_request_that_skips_it(pr: Path, cli: C
     assert f"versions in {PROD}" in mixed(findings)
 
 
+def test_the_project_moved_by_the_pull_request_that_serves_there(pr: Path, cli: Cli) -> None:
+    """A stack's `gcp:project` is where it deploys: moved beside a promotion, the promotion lands elsewhere."""
+    edit(pr, "stacks/prod/Pulumi.prod.yaml", "gcp:project: acme-ml-prod", "gcp:project: acme-ml-other")
+    prod_serves(pr, "  v6: 90\n  v7: 10\n")
+    commit_all(pr, "v7 canary in prod, in another project")
+    code, findings = check(pr, cli, "prod")
+    assert code == 1
+    assert "gcp:project in stacks/prod/Pulumi.prod.yaml" in mixed(findings)
+
+
 # governance on its own passes, naming who must review it
 
 
@@ -220,6 +235,15 @@ def test_a_governance_only_change_passes_with_a_notice_naming_its_reviewers(pr: 
         "governance change (estaleiro:promotion in stacks/prod/Pulumi.prod.yaml): needs the review of "
         "@acme/ml-platform (.github/CODEOWNERS at main), with code-owner review required on the branch"
     )
+
+
+def test_a_project_change_alone_is_a_governance_notice(pr: Path, cli: Cli) -> None:
+    edit(pr, "stacks/prod/Pulumi.prod.yaml", "gcp:project: acme-ml-prod", "gcp:project: acme-ml-other")
+    commit_all(pr, "prod moves to another project")
+    code, out, _ = cli(pr, "check", "prod", "--base", "main", "--format", "json")
+    assert code == 0
+    [notice] = [f for f in json.loads(out)["findings"] if f["rule"] == "governance/review"]
+    assert notice["message"].startswith("governance change (gcp:project in stacks/prod/Pulumi.prod.yaml): ")
 
 
 def test_a_serving_change_alone_has_no_governance_finding(pr: Path) -> None:

@@ -105,7 +105,12 @@ def test_two_repositories_judged_in_one_process_keep_their_own_rules(repo: Path,
 
 
 def test_findings_come_back_whole(repo: Path) -> None:
-    edit(repo, "model_cards/churn/v7.yaml", "value: 0.874", "value: 0.7")
+    edit(
+        repo,
+        "model_cards/churn/v7.yaml",
+        "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
+        "value: 0.7",
+    )
     with base_tree(repo, None) as tree:
         assert judge(repo, ["dev"], tree) == [
             Finding(

@@ -86,6 +86,11 @@ def test_drifted_data_stops_at_validation_with_the_features_and_scores(repo: Pat
 
 
 def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Path) -> None:
+    """Empty or corrupt data was a run whose validation failed ("stopped", exit 1): a verdict on no data."""
+    empty, corrupt, header = tmp_path / "empty.parquet", tmp_path / "corrupt.parquet", tmp_path / "header.csv"
+    empty.write_bytes(b"")
+    corrupt.write_bytes(b"PAR1 not a parquet file")
+    header.write_text(",".join(churn_frame(seed=1).columns) + "\n")
     cases = [
         ((*RUN[:4], "fraud", *RUN[5:]), "stacks/dev/models/fraud.yaml: no such model; models: churn\n"),
         ((*RUN[:6], "qa", RUN[7]), "stacks/qa: no such stack; existing stacks: dev, prod\n"),
@@ -96,6 +101,19 @@ def test_bad_input_is_refused_before_any_step_runs(repo: Path, cli, tmp_path: Pa
         (
             (*RUN, "--data", str(tmp_path / "missing.parquet")),
             f"--data: {tmp_path / 'missing.parquet'} does not exist\n",
+        ),
+        (
+            (*RUN, "--data", str(empty)),
+            f"--data: {empty}: cannot parse as parquet: Parquet file size is 0 bytes\n",
+        ),
+        (
+            (*RUN, "--baseline", str(corrupt)),
+            f"--baseline: {corrupt}: cannot parse as parquet: Parquet magic bytes not found in footer. Either the "
+            "file is corrupted or this is not a parquet file.\n",
+        ),
+        (
+            (*RUN, "--data", str(header)),
+            f"--data: {header}: no rows: there is nothing to compare or train on\n",
         ),
         (
             ("pipeline", "run", "nightly", *RUN[3:]),

@@ -220,7 +220,12 @@ def test_a_new_version_and_a_retired_one_are_not_changes(repo: Path) -> None:
 
 
 def test_card_metrics_below_threshold(repo: Path) -> None:
-    edit(repo, "model_cards/churn/v7.yaml", "value: 0.874", "value: 0.78")
+    edit(
+        repo,
+        "model_cards/churn/v7.yaml",
+        "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
+        "value: 0.78",
+    )
     edit(repo, "model_cards/churn/v6.yaml", "    - {type: log_loss, value: 0.392}\n", "")
     findings = judged(card_metrics, repo, "dev")
     assert [(f.resource, f.message) for f in findings] == [
@@ -293,7 +298,12 @@ def test_card_owner_missing_from_manifest(repo: Path) -> None:
 
 
 def test_evaluate_runs_every_rule_in_order(repo: Path) -> None:
-    edit(repo, "model_cards/churn/v6.yaml", "value: 0.861", "value: 0.7")
+    edit(
+        repo,
+        "model_cards/churn/v6.yaml",
+        "value: 0.861, confidence_interval: {lower_bound: 0.855, upper_bound: 0.867}",
+        "value: 0.7",
+    )
     edit(repo, PROD, "gs://acme-ml-dev-models/churn/v6/", "gs://elsewhere/churn/v6/")
     edit(repo, PROD, "  - churn-ds@acme.example.com\n", "")
     findings = judged(evaluate, repo, "prod")
