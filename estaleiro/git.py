@@ -85,12 +85,12 @@ def export(root: Path, ref: str, where: str, into: Path) -> Path:
     return tree
 
 
-def history(root: Path, relative: str) -> list[tuple[str, bytes]]:
-    """(commit, content) of `relative` at every commit that touched it, newest first (two processes in all).
+def history(root: Path, relative: str, start: str = "HEAD") -> list[tuple[str, bytes]]:
+    """(commit, content) of `relative` at every commit reachable from `start` that touched it, newest first.
 
-    Commits that deleted the file are left out.
+    Two processes in all. Commits that deleted the file are left out.
     """
-    commits = run(root, "log", "--format=%H", "--", relative).split()
+    commits = run(root, "log", "--format=%H", "--end-of-options", start, "--", relative).split()
     if not commits:
         return []
     out = run_bytes(root, "cat-file", "--batch", stdin="".join(f"{c}:{relative}\n" for c in commits).encode())

@@ -41,8 +41,12 @@ def manifest_file(stack: str, model: str) -> str:
     return f"{models_folder(stack)}/{model}.yaml"
 
 
+def card_folder(model: str) -> str:
+    return f"{MODEL_CARDS}/{model}"
+
+
 def card_file(model: str, version: str) -> str:
-    return f"{MODEL_CARDS}/{model}/{version}.yaml"
+    return f"{card_folder(model)}/{version}.yaml"
 
 
 def stack_names(root: Path) -> list[str]:

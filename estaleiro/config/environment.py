@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -17,7 +17,7 @@ from estaleiro import layout
 from estaleiro.config.card import ModelCard
 from estaleiro.config.image import SETTINGS, ImageSettings, load_image_settings
 from estaleiro.config.limits import check_names
-from estaleiro.config.manifest import ModelManifest
+from estaleiro.config.manifest import ModelManifest, VersionSpec
 from estaleiro.config.monitoring import TRAINING_LINK, training_table_problem
 from estaleiro.config.pipelines import QUALITY_PIPELINE, CompiledPipeline, load_pipelines
 from estaleiro.config.stack import StackConfig, StackFile
@@ -212,7 +212,7 @@ def _load_model(root: Path, path: Path, shown: str, problems: list[Problem]) -> 
     manifest = load_file(ModelManifest, in_repository(root, path, shown), shown)
     cards = {}
     for version, spec in manifest.versions.items():
-        card = _collect(problems, lambda v=version, c=spec.card: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
+        card = _collect(problems, lambda v=version, c=spec: _load_card(root, shown, path.stem, v, c))  # type: ignore[misc]
         if card is not None:
             cards[version] = card
     problems.extend(_baseline_problems(manifest, cards))
@@ -228,18 +228,44 @@ def _baseline_problems(manifest: ModelManifest, cards: Mapping[str, Card]) -> li
     return [Problem(file, TRAINING_LINK, problem) for file, problem in found if problem]
 
 
-def _load_card(root: Path, manifest: str, model: str, version: str, relative: str) -> Card:
+def _load_card(root: Path, manifest: str, model: str, version: str, spec: VersionSpec) -> Card:
     where = f"versions.{version}.card"
-    card_path = layout.inside(root, relative)
+    card_path = card_in_folder(root, model, spec.card)
     if card_path is None:
-        raise InvalidInput([Problem(manifest, where, f"{relative!r} is outside the repository")])
+        message = (
+            f"{spec.card!r} is not a card of {model}: a card lives in {layout.card_folder(model)}/ "
+            "(no '..', no symlink, no other model's folder)"
+        )
+        raise InvalidInput([Problem(manifest, where, message)])
     if not card_path.is_file():
         raise InvalidInput(
-            [Problem(manifest, where, f"{relative!r} does not exist; every deployed version needs a model card")]
+            [Problem(manifest, where, f"{spec.card!r} does not exist; every deployed version needs a model card")]
         )
-    shown = layout.display(root, card_path)
-    card = load_card(card_path, shown, model, version)
-    return Card(card, shown, git_blob_id(card_path.read_bytes()))
+    card = load_card(card_path, spec.card, model, version)
+    data = card_path.read_bytes()
+    if card_sha256(data) != spec.card_sha256:
+        message = (
+            f"{spec.card_sha256} is not the sha256 of {spec.card} ({card_sha256(data)}): a card never changes "
+            "once a version cites it (new evidence is a new version, with its own card); `estaleiro promote` "
+            "records the hash of a new version's card"
+        )
+        raise InvalidInput([Problem(manifest, f"versions.{version}.cardSha256", message)])
+    return Card(card, spec.card, git_blob_id(data))
+
+
+def card_in_folder(root: Path, model: str, relative: str) -> Path | None:
+    """`root/relative` when it names a file directly in `model_cards/<model>/`, reached through no symlink.
+
+    A card elsewhere (another model's folder, a path through `..`, a link to any other file) would
+    let one version cite evidence that its model's owners never reviewed as a card.
+    """
+    parts = PurePosixPath(relative).parts
+    if len(parts) != 3 or "/".join(parts) != relative or (parts[0], parts[1]) != (layout.MODEL_CARDS, model):
+        return None
+    if parts[2] in (".", ".."):
+        return None
+    folders = (root / parts[0], root / parts[0] / parts[1], root / relative)
+    return None if any(p.is_symlink() for p in folders) else root / relative
 
 
 def load_card(path: Path, shown: str, model: str, version: str) -> ModelCard:
@@ -250,6 +276,11 @@ def load_card(path: Path, shown: str, model: str, version: str) -> ModelCard:
         message = f"card is for {details.name} {details.version.name}, not {model} {version}"
         raise InvalidInput([Problem(shown, "model_details", message)])
     return card
+
+
+def card_sha256(data: bytes) -> str:
+    """What a manifest records of a version's card when the version is declared (`cardSha256`)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def git_blob_id(data: bytes) -> str:

@@ -12,7 +12,7 @@ from pydantic import Field, StrictInt, ValidationInfo, field_validator
 
 from estaleiro.config.monitoring import Monitoring
 from estaleiro.config.training import Training
-from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Text, Threshold, Version
+from estaleiro.config.types import Email, Frozen, GcsUri, Image, MachineType, Sha256, Text, Threshold, Version
 
 DIGEST_PIN = "@sha256:"
 
@@ -38,7 +38,11 @@ class VersionSpec(Frozen):
 
     artifact_uri: GcsUri = Field(alias="artifactUri")
     image: Image = Field(description="serving container image; prod requires @sha256: pinning")
-    card: Text = Field(description="repository-relative path of the version's model card")
+    card: Text = Field(description="repository-relative path of the version's model card: model_cards/<model>/...")
+    card_sha256: Sha256 = Field(
+        alias="cardSha256",
+        description="sha256 of the card's bytes, recorded when the version is declared: the card never changes after",
+    )
 
     @property
     def pinned(self) -> bool:

@@ -31,6 +31,7 @@ GCS_URI = r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$"
 IMAGE = r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$"
 NETWORK = r"^projects/[0-9]+/global/networks/[a-z]([-a-z0-9]*[a-z0-9])?$"
 MACHINE_TYPE = r"^[a-z][a-z0-9]*-[a-z0-9-]+$"
+SHA256 = r"^[a-f0-9]{64}$"
 
 ALLOWED = {
     DNS_LABEL: "a DNS label: lowercase letters, digits and hyphens, starting with a letter, at most 63",
@@ -47,6 +48,7 @@ ALLOWED = {
     IMAGE: "a container image such as us-docker.pkg.dev/project/repo/image:tag or ...@sha256:<64 hex>",
     NETWORK: "a VPC network as projects/<project number>/global/networks/<name>",
     MACHINE_TYPE: "a Compute Engine machine type such as n1-standard-4",
+    SHA256: "a sha256 digest: 64 lowercase hex digits",
 }
 
 
@@ -113,6 +115,7 @@ GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
 Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
 MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE), AfterValidator(catalog.machine_type)]
+Sha256 = Annotated[StrictStr, pattern(SHA256)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 VisibleText = Annotated[Text, AfterValidator(_no_hidden_characters)]  # a name a reviewer reads and trusts
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

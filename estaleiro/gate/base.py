@@ -4,14 +4,19 @@ In CI the base is the merge base with the target branch (`check --base origin/ma
 locally, and for the commands that edit manifests, it is `HEAD`. It is read from a copy of
 that commit's tree (`git archive`) by the same loader as the working tree. With `--base`, that
 copy is also what judges: its `estaleiro/`, `policies/` and waivers, never the pull request's.
+A stack's past comes from git, read from the commits reachable from the base commit only: what
+was merged, never what the pull request adds to its own branch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
-from estaleiro import layout
+from estaleiro import git, layout
+from estaleiro.config.data_file import parse_document
 from estaleiro.config.environment import Environment, Model, load_environment
 from estaleiro.errors import InvalidInput
 
@@ -21,12 +26,15 @@ class BaseTree:
     """A base ref and where its files were extracted; no path when the repository has no commit yet.
 
     `judges`: the tree's own code, rules and waivers judge the change (`check --base`); else the
-    working tree's do (a local check, and the commands that edit manifests).
+    working tree's do (a local check, and the commands that edit manifests). `repository` and
+    `commit`: the git repository and the base commit whose history the rules read (none: no history).
     """
 
     ref: str
     path: Path | None
     judges: bool = False
+    repository: Path | None = None
+    commit: str | None = None
 
     def environment(self, stack: str | None) -> Environment | None:
         """`stack` as it was at the ref; None when it did not exist there (a stack the change adds)."""
@@ -43,6 +51,36 @@ class BaseTree:
             raise FileNotFoundError(f"{relative}: the repository has no commit yet")
         return (self.path / relative).read_text(encoding="utf-8")
 
+    def declared(self, stack: str, model: str) -> tuple[Declared, ...]:
+        """Every version `model`'s manifest in `stack` declared at a commit reachable from the base, newest first.
+
+        Read leniently (only `versions.<key>.artifactUri` and `image`): a commit the schema of today
+        would refuse still declared what it declared.
+        """
+        if self.repository is None or self.commit is None:
+            return ()
+        relative = layout.manifest_file(stack, model)
+        found = []
+        for commit, content in git.history(self.repository, relative, self.commit):
+            try:
+                versions = parse_document(content.decode("utf-8"), f"{relative} at {commit[:12]}").data["versions"]
+            except (InvalidInput, UnicodeDecodeError, TypeError, KeyError):
+                continue
+            for version, spec in versions.items() if isinstance(versions, dict) else ():
+                if isinstance(spec, dict):
+                    found.append(Declared(commit, str(version), str(spec.get("artifactUri")), str(spec.get("image"))))
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A version as one commit of a stack's history declared it."""
+
+    commit: str
+    version: str
+    artifact_uri: str
+    image: str
+
 
 @dataclass(frozen=True)
 class Base:
@@ -51,6 +89,7 @@ class Base:
     ref: str
     stack: Environment | None  # None: the change adds this stack (`env clone`)
     upstream: Environment | None  # None: no upstream, or it did not exist at the ref
+    history: Mapping[str, tuple[Declared, ...]] = field(default_factory=lambda: MappingProxyType({}))  # by model
 
     def model(self, name: str) -> Model | None:
         return self.stack.model(name) if self.stack else None
@@ -62,4 +101,5 @@ class Base:
 def load_base(tree: BaseTree, head: Environment) -> Base:
     """The base `head` is judged against; its upstream is the one `head` names, as it was at the ref."""
     upstream = head.config.promotion.from_stack
-    return Base(tree.ref, tree.environment(head.name), tree.environment(upstream))
+    history = MappingProxyType({m.name: tree.declared(head.name, m.name) for m in head.models})
+    return Base(tree.ref, tree.environment(head.name), tree.environment(upstream), history)

@@ -30,7 +30,8 @@ def base_tree(root: Path, ref: str | None) -> Iterator[BaseTree]:
         return
     commit = "HEAD" if ref is None else _merge_base(root, ref)
     with tempfile.TemporaryDirectory(prefix="estaleiro-base-") as scratch:
-        yield BaseTree(ref or "HEAD", git.export(root, commit, "--base", Path(scratch)), judges=ref is not None)
+        exported = git.export(root, commit, "--base", Path(scratch))
+        yield BaseTree(ref or "HEAD", exported, judges=ref is not None, repository=root, commit=commit)
 
 
 def judge(root: Path, stacks: list[str], tree: BaseTree, edits: Mapping[str, str] | None = None) -> list[Finding]:
@@ -46,13 +47,14 @@ def judge(root: Path, stacks: list[str], tree: BaseTree, edits: Mapping[str, str
     with tempfile.TemporaryDirectory(prefix="estaleiro-head-") as scratch:
         head = _edited_copy(root, edits, Path(scratch)) if edits else root
         base = str(tree.path) if tree.path else NO_TREE
+        history = {"repository": str(tree.repository), "commit": tree.commit} if tree.repository else None
         if tree.judges and tree.path:
             code = _trusted_code(tree.path, tree.ref)
             worker = start(WORKER, code, str(code), str(head), base, tree.ref, *stacks, inherit_path=False)
-            request = {"changed": sorted(git.changed_files(root, tree.ref, "--base"))}
+            request = {"changed": sorted(git.changed_files(root, tree.ref, "--base")), "history": history}
             return [Finding(**f) for f in finish(worker, f"judging with the rules of {tree.ref}", request)]
         worker = start(WORKER, root, str(root), str(head), base, tree.ref, *stacks)
-        return [Finding(**f) for f in finish(worker, "judging the promotion rules")]
+        return [Finding(**f) for f in finish(worker, "judging the promotion rules", {"history": history})]
 
 
 def _trusted_code(tree: Path, ref: str) -> Path:

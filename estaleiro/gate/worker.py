@@ -5,9 +5,10 @@
 and compared with the same stack and its upstream in the tree `BASE` (extracted from `REF`;
 `-` when there is none). For `check --base`, RULES is BASE and this module itself comes from it
 (`estaleiro.workers.start` without the caller's path): the head is data, read by the base's loader.
-A JSON request on standard input, `{"changed": [file, ...]}`, asks for the governance rule too
-(`policies/governance.py`) over the files the change touches. Prints the findings as JSON, or an
-error object.
+A JSON request on standard input: `"history": {"repository": ..., "commit": ...}` is where the rules
+read the stacks' past (git, from the base commit; absent when the repository has no commit), and
+`"changed": [file, ...]` asks for the governance rule too (`policies/governance.py`) over the files
+the change touches. Prints the findings as JSON, or an error object.
 """
 
 from __future__ import annotations
@@ -55,11 +56,15 @@ def judge_stacks(
 
 def main(argv: list[str]) -> int:
     rules, head, base, ref, *stacks = argv
-    tree = BaseTree(ref, None if base == NO_TREE else Path(base))
 
     def work() -> str:
-        request = sys.stdin.read()
-        changed = json.loads(request)["changed"] if request else None
+        request = json.loads(sys.stdin.read() or "{}")
+        history = request.get("history") or {}
+        repository = Path(history["repository"]) if history else None
+        tree = BaseTree(
+            ref, None if base == NO_TREE else Path(base), repository=repository, commit=history.get("commit")
+        )
+        changed = request.get("changed")
         return json.dumps([asdict(f) for f in judge_stacks(Path(rules), Path(head), tree, stacks, changed)])
 
     return serve(work)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from estaleiro import layout
-from estaleiro.config.environment import Environment, Model, load_card, load_environment
+from estaleiro.config.environment import Environment, Model, card_sha256, load_card, load_environment
 from estaleiro.errors import InvalidInput, Problem, Refused
 from estaleiro.gate.base import Base, load_base
 from estaleiro.gate.run import base_tree
@@ -65,7 +65,7 @@ def promotion(
             why = f"{version} takes all traffic: {model} is new to {to}, so there is nothing to run a canary beside."
             return propose(root, tree, to, model, None, document, Step(summary, version, why))
         if upstream is None:
-            spec = _new_version(head, current, version, artifact_uri, image)
+            spec = _new_version(root, head, current, version, artifact_uri, image)
         else:
             spec = _upstream_model(base, model, version).manifest.versions[version].model_dump(by_alias=True)
         percent, why = _share(base, head, current, version, canary)
@@ -105,16 +105,21 @@ def _card(root: Path, model: str, version: str) -> None:
     load_card(root / card_file, card_file, model, version)
 
 
-def _new_version(env: Environment, current: Model, version: str, uri: str | None, image: str | None) -> dict[str, str]:
-    """A version new to the repository: its artifact in the stack's bucket, the newest version's image.
+def _new_version(
+    root: Path, env: Environment, current: Model, version: str, uri: str | None, image: str | None
+) -> dict[str, str]:
+    """A version new to the repository: its artifact in the stack's bucket, the newest version's image, and the
+    hash of its card as it is now (from here on, the card cannot change).
 
     Given values are checked where every manifest is, when the edited one loads.
     """
     newest = by_number(current.manifest.versions)[-1]
+    card = layout.card_file(current.name, version)
     return {
         "artifactUri": uri or f"gs://{models_bucket(env.config, env.name)}/{current.name}/{version}/",
         "image": image or current.manifest.versions[newest].image,
-        "card": layout.card_file(current.name, version),
+        "card": card,
+        "cardSha256": card_sha256((root / card).read_bytes()),
     }
 
 

@@ -21,6 +21,7 @@ from policies.promotion.card_metrics import card_metrics
 from policies.promotion.immutable_versions import immutable_versions
 from policies.promotion.owners import owners
 from policies.promotion.pinned_images import pinned_images
+from policies.promotion.retired_versions import retired_versions
 from policies.promotion.upstream_first import upstream_first
 
 Rule = Callable[[Base, Environment], list[Finding]]
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     canary_limit,
     upstream_first,
     immutable_versions,
+    retired_versions,
     card_metrics,
     pinned_images,
     artifact_buckets,

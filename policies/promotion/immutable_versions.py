@@ -1,7 +1,7 @@
-"""A version declared in a stack keeps its artifact and image there: a changed artifact is a new version.
+"""A version declared in a stack keeps its artifact, image and card there: a changed one is a new version.
 
 Otherwise a version's evidence (its card, its canary, its time upstream) would vouch for a
-different model swapped in under its key.
+different model swapped in under its key, or edited evidence for the model already serving.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def immutable_versions(base: Base, head: Environment) -> list[Finding]:
                     model.name,
                     version,
                     f"{version} changes its {key} from {old} to {new}; a version never changes: "
-                    "declare the new artifact or image as a new version",
+                    "declare the new artifact, image or card as a new version",
                 )
                 for key, old, new in differences(was, spec)
             ]

@@ -15,6 +15,7 @@ from estaleiro.checkov.runner import checkov_command, reports, start
 from estaleiro.checkov.tfplan import to_terraform_plan
 from estaleiro.plan.run import plan_trees
 from tests.conftest import commit_all
+from tests.rollout.edits import edit_card
 from tests.test_report import sarif_schema
 
 KNOWN_BAD = """
@@ -114,12 +115,13 @@ def test_known_bad_resources_fail_the_checks_they_should(repo: Path, cli) -> Non
 
 
 def test_promotion_rule_violations_fail_the_check(repo: Path, cli) -> None:
-    card = repo / "model_cards/churn/v7.yaml"
-    card.write_text(
-        card.read_text().replace(
-            "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}", "value: 0.7"
-        )
+    edit_card(
+        repo,
+        "model_cards/churn/v7.yaml",
+        "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
+        "value: 0.7",
     )
+    commit_all(repo, "a weaker v7 card, merged")  # else the edited card is a changed version too
     code, out, _ = cli(repo, "check", "dev", "--format", "text")
     assert code == 1
     assert (
@@ -139,7 +141,7 @@ def test_invalid_manifest_is_exit_2_and_named_in_the_report(repo: Path, cli) -> 
     code, out, _ = cli(repo, "check", "--format", "text")
     assert code == 2
     assert (
-        "VIOLATION schema/invalid-input stacks/dev/models/churn.yaml:25: traffic: traffic split sums to 110, "
+        "VIOLATION schema/invalid-input stacks/dev/models/churn.yaml:27: traffic: traffic split sums to 110, "
         "must be 100"
     ) in out
 

@@ -49,7 +49,7 @@ def linked_outside(relative: str) -> Callable[[Path], None]:
 CASES = {
     "merge key hiding a second traffic": (
         replace(MANIFEST, b"\ntraffic:", b"\n<<: {traffic: {v7: 0}}\ntraffic:"),
-        f"{MANIFEST}:25: <<: merge keys (<<) are not allowed in data files; write the keys out",
+        f"{MANIFEST}:27: <<: merge keys (<<) are not allowed in data files; write the keys out",
     ),
     "not UTF-8": (
         replace(CARD, b"Churn data science", b"Churn data sci\xe9nce"),

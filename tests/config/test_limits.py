@@ -15,6 +15,7 @@ from estaleiro.config.limits import LIMITS, MAX_LABELS, Kind, check_names, deriv
 from estaleiro.monitoring_ids import monitor_id
 from estaleiro.plan.engine import run_program
 from tests.config.conftest import REPO, problems, refused_by_plan
+from tests.rollout.edits import sha256
 
 STACK = """config:
   gcp:project: acme-ml-dev
@@ -36,13 +37,16 @@ def add_model(root: Path, stack: str, name: str) -> None:
     """Dev's churn manifest and cards under another model name, so only the name differs."""
     (root / "stacks" / stack / "models").mkdir(exist_ok=True)
     manifest = (REPO / "stacks/dev/models/churn.yaml").read_text().replace("model_cards/churn/", f"model_cards/{name}/")
-    (root / "stacks" / stack / "models" / f"{name}.yaml").write_text(manifest)
     (root / "model_cards" / name).mkdir(parents=True)
     if not (root / "pipeline_specs").exists():  # the compiled pipeline its training block runs
         shutil.copytree(REPO / "pipeline_specs", root / "pipeline_specs")
     for card in (REPO / "model_cards/churn").glob("v*.yaml"):
         text = card.read_text().replace("  name: churn\n", f"  name: {name}\n", 1)
         (root / "model_cards" / name / card.name).write_text(text)
+        manifest = manifest.replace(
+            sha256(REPO, f"model_cards/churn/{card.name}"), sha256(root, f"model_cards/{name}/{card.name}")
+        )
+    (root / "stacks" / stack / "models" / f"{name}.yaml").write_text(manifest)
 
 
 @pytest.mark.parametrize("kind", get_args(Kind))

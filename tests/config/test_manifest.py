@@ -19,11 +19,11 @@ def test_the_examples_load(root: Path) -> None:
 def test_split_and_undeclared_versions_are_reported_at_the_traffic_key(root: Path) -> None:
     edit(root, "stacks/dev/models/churn.yaml", "  v7: 10", "  v7: 10\n  v9: 5")
     assert problems(root) == [
-        "stacks/dev/models/churn.yaml:25: traffic: traffic names undeclared version(s) v9; declared: v6, v7"
+        "stacks/dev/models/churn.yaml:27: traffic: traffic names undeclared version(s) v9; declared: v6, v7"
     ]
     edit(root, "stacks/dev/models/churn.yaml", "  v9: 5", "")
     edit(root, "stacks/dev/models/churn.yaml", "v6: 90", "v6: 80")
-    assert problems(root) == ["stacks/dev/models/churn.yaml:25: traffic: traffic split sums to 90, must be 100"]
+    assert problems(root) == ["stacks/dev/models/churn.yaml:27: traffic: traffic split sums to 90, must be 100"]
 
 
 def test_all_problems_of_a_manifest_in_one_run(root: Path) -> None:
@@ -45,11 +45,32 @@ def test_model_name_must_be_a_dns_label(root: Path) -> None:
     ]
 
 
+def test_lookalike_unicode_names_are_refused(root: Path) -> None:
+    """A Cyrillic es for `c`, an Arabic-Indic seven for `7`: ASCII `[a-z0-9-]` only, whatever `\\w` would take."""
+    (root / "stacks/dev/models/churn.yaml").rename(root / "stacks/dev/models/\u0441hurn.yaml")
+    assert problems(root) == [
+        "stacks/dev/models/\u0441hurn.yaml: model name '\u0441hurn' is not a DNS label: lowercase letters, "
+        "digits and hyphens, starting with a letter, at most 63"
+    ]
+    (root / "stacks/dev/models/\u0441hurn.yaml").rename(root / "stacks/dev/models/churn.yaml")
+    edit(root, "stacks/dev/models/churn.yaml", "  v7: 10\n", "  v\u0667: 10\n")
+    assert problems(root) == [
+        "stacks/dev/models/churn.yaml:29: traffic.v\u0667.[key]: got 'v\u0667', expected a model version such as v7"
+    ]
+    (root / "stacks/\u0441i").mkdir()
+    (root / "stacks/\u0441i/Pulumi.\u0441i.yaml").write_text("config: {}\n")
+    assert problems(root, "\u0441i") == [
+        "stacks/\u0441i: stack name '\u0441i' is not a stack name: 2-12 lowercase letters, digits or hyphens, "
+        "starting with a letter"
+    ]
+
+
 def test_card_outside_the_repository_or_missing(root: Path) -> None:
     edit(root, "stacks/dev/models/churn.yaml", "card: model_cards/churn/v6.yaml", "card: ../../etc/passwd")
     edit(root, "stacks/dev/models/churn.yaml", "card: model_cards/churn/v7.yaml", "card: model_cards/churn/v77.yaml")
     assert problems(root) == [
-        "stacks/dev/models/churn.yaml: versions.v6.card: '../../etc/passwd' is outside the repository",
+        "stacks/dev/models/churn.yaml: versions.v6.card: '../../etc/passwd' is not a card of churn: a card lives in "
+        "model_cards/churn/ (no '..', no symlink, no other model's folder)",
         "stacks/dev/models/churn.yaml: versions.v7.card: 'model_cards/churn/v77.yaml' does not exist; every "
         "deployed version needs a model card",
     ]

@@ -10,7 +10,7 @@ import pytest
 
 from estaleiro.config.environment import load_environment
 from tests.config.conftest import MANIFEST, line_of, problems, refused_by_plan
-from tests.rollout.edits import edit
+from tests.rollout.edits import edit, edit_card
 
 
 def block(root: Path) -> tuple[str, str]:
@@ -170,7 +170,9 @@ def test_every_problem_of_the_block_in_one_run(root: Path) -> None:
 
 
 def test_a_served_version_needs_a_training_table_to_be_watched_for_drift(root: Path) -> None:
-    edit(root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", "link: s3://elsewhere")
+    edit_card(
+        root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", "link: s3://elsewhere"
+    )
     assert problems(root) == [
         "model_cards/churn/v7.yaml: model_parameters.training_data.link: got 's3://elsewhere', expected a BigQuery "
         "table such as bq://project.dataset.table or a CSV file gs://bucket/path.csv: drift monitoring compares "
@@ -181,9 +183,9 @@ def test_a_served_version_needs_a_training_table_to_be_watched_for_drift(root: P
 def test_a_csv_snapshot_in_cloud_storage_is_a_baseline_too(root: Path) -> None:
     """What continuous training stores beside a proposed model (Model Monitoring v2 reads CSV from GCS)."""
     link = "link: gs://acme-ml-dev-models/churn/v7/training-data.csv"
-    edit(root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", link)
+    edit_card(root, "model_cards/churn/v7.yaml", "link: bq://acme-ml-dev.churn.training_2026_10", link)
     assert load_environment(root, "dev").model("churn") is not None
-    edit(root, "model_cards/churn/v7.yaml", link, "link: gs://acme-ml-dev-models/churn/v7/training-data.parquet")
+    edit_card(root, "model_cards/churn/v7.yaml", link, "link: gs://acme-ml-dev-models/churn/v7/training-data.parquet")
     assert len(problems(root)) == 1
 
 

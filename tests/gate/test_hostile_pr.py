@@ -17,8 +17,8 @@ from estaleiro.errors import InvalidInput
 from estaleiro.findings import Finding
 from estaleiro.gate.run import base_tree, judge
 from tests.conftest import REPO, commit_all, git
-from tests.gate.test_run import PROD, V7, prod_serves
-from tests.rollout.edits import Cli, add_card, edit
+from tests.gate.test_run import PROD, prod_serves
+from tests.rollout.edits import Cli, add_card, edit, edit_card, entry
 
 DEV = "stacks/dev/models/churn.yaml"
 MIXED = "governance/mixed-change"
@@ -170,14 +170,14 @@ def test_a_waiver_written_by_the_pull_request_that_needs_it_is_not_applied(pr: P
 
 def test_a_threshold_lowered_for_the_version_that_misses_it(pr: Path, cli: Cli) -> None:
     add_card(pr, "v8")
-    edit(
+    edit_card(
         pr,
         "model_cards/churn/v8.yaml",
         "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
         "value: 0.75",
     )
     edit(pr, DEV, "auc: {min: 0.80}", "auc: {min: 0.70}")
-    edit(pr, DEV, "traffic:\n", V7.replace("v7", "v8") + "traffic:\n")
+    edit(pr, DEV, "traffic:\n", entry(pr, "v8") + "traffic:\n")
     edit(pr, DEV, "  v6: 90\n  v7: 10\n", "  v6: 80\n  v7: 10\n  v8: 10\n")
     commit_all(pr, "v8 in dev, with the auc threshold it meets")
     code, findings = check(pr, cli, "dev")
@@ -203,7 +203,7 @@ def test_a_bucket_allowed_by_the_pull_request_that_serves_from_it(pr: Path, cli:
 def test_the_upstream_deleted_by_the_pull_request_that_skips_it(pr: Path, cli: Cli) -> None:
     add_card(pr, "v8")
     edit(pr, "stacks/prod/Pulumi.prod.yaml", "    from: dev\n", "")
-    edit(pr, PROD, "traffic:\n  v6: 100\n", V7.replace("v7", "v8") + "traffic:\n  v6: 90\n  v8: 10\n")
+    edit(pr, PROD, "traffic:\n  v6: 100\n", entry(pr, "v8") + "traffic:\n  v6: 90\n  v8: 10\n")
     commit_all(pr, "v8 straight to prod, with no upstream to serve it first")
     code, findings = check(pr, cli, "prod")
     assert code == 1

@@ -12,15 +12,10 @@ from estaleiro.errors import InvalidInput
 from estaleiro.findings import Finding
 from estaleiro.gate.run import base_tree, judge
 from tests.conftest import commit_all, git
-from tests.rollout.edits import Cli, add_card, edit
+from tests.rollout.edits import Cli, add_card, edit, edit_card, entry
 
 PROD = "stacks/prod/models/churn.yaml"
 DEV = "stacks/dev/models/churn.yaml"
-V7 = (
-    "  v7:\n    artifactUri: gs://acme-ml-dev-models/churn/v7/\n"
-    "    image: us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:"
-    "5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a\n    card: model_cards/churn/v7.yaml\n"
-)
 EVERYTHING_FAILS = """
 from policies.promotion.finding import violation
 
@@ -40,7 +35,7 @@ def rules_failed(repo: Path, stack: str, ref: str | None = None) -> list[tuple[s
 
 
 def prod_serves(repo: Path, split: str) -> None:
-    edit(repo, PROD, "traffic:\n  v6: 100\n", V7 + f"traffic:\n{split}")
+    edit(repo, PROD, "traffic:\n  v6: 100\n", entry(repo, "v7") + f"traffic:\n{split}")
 
 
 # hand-edited pull requests, against every rule
@@ -63,7 +58,7 @@ def test_a_version_swapped_under_its_existing_key(repo: Path) -> None:
 
 def test_prod_serving_a_version_dev_only_declares_at_zero(repo: Path) -> None:
     add_card(repo, "v8")
-    v8 = V7.replace("v7", "v8")
+    v8 = entry(repo, "v8")
     edit(repo, DEV, "traffic:\n", v8 + "traffic:\n")
     edit(repo, DEV, "  v7: 10\n", "  v7: 10\n  v8: 0\n")
     commit_all(repo, "dev declares v8 at 0 %")
@@ -105,12 +100,13 @@ def test_two_repositories_judged_in_one_process_keep_their_own_rules(repo: Path,
 
 
 def test_findings_come_back_whole(repo: Path) -> None:
-    edit(
+    edit_card(
         repo,
         "model_cards/churn/v7.yaml",
         "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
         "value: 0.7",
     )
+    commit_all(repo, "a weaker v7 card, merged")  # else the edited card is a changed version too
     with base_tree(repo, None) as tree:
         assert judge(repo, ["dev"], tree) == [
             Finding(

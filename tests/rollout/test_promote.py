@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import commit_all
-from tests.rollout.edits import Cli, add_card, edit, manifest, snapshot
+from tests.conftest import REPO, commit_all
+from tests.rollout.edits import Cli, add_card, edit, manifest, sha256, snapshot
 
 PROD = "stacks/prod/models/churn.yaml"
 DEV = "stacks/dev/models/churn.yaml"
@@ -15,6 +15,7 @@ V6_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
 V7_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1@sha256:" + (
     "5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a"
 )
+V6_SHA, V7_SHA = (sha256(REPO, f"model_cards/churn/{v}.yaml") for v in ("v6", "v7"))
 
 WHY = (
     "v7 starts at 10 % of traffic: the canary limit set by `estaleiro:promotion.canaryLimitPercent` in "
@@ -23,14 +24,15 @@ WHY = (
 PROMOTION_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
-@@ -18,8 +18,13 @@
-     artifactUri: gs://acme-ml-dev-models/churn/v6/
+@@ -19,8 +19,14 @@
      image: {V6_IMAGE}
      card: model_cards/churn/v6.yaml
+     cardSha256: {V6_SHA}
 +  v7:
 +    artifactUri: gs://acme-ml-dev-models/churn/v7/
 +    image: {V7_IMAGE}
 +    card: model_cards/churn/v7.yaml
++    cardSha256: {V7_SHA}
  traffic:
 -  v6: 100
 +  v6: 90
@@ -100,6 +102,7 @@ versions:
     artifactUri: gs://acme-ml-dev-models/churn/v6/
     image: '{V6_IMAGE}'
     card: model_cards/churn/v6.yaml
+    cardSha256: {V6_SHA}
 
 # CI shifts the split only after new versions are deployed at 0 %
 traffic:
@@ -120,12 +123,13 @@ def test_comments_quoting_and_key_order_survive_outside_the_changed_lines(repo: 
     commit_all(repo, "prod manifest with comments")
     assert cli(repo, "promote", "churn", "v7", "--to", "prod")[0] == 0  # enters at the manifest's limit, 5 %
     assert (repo / PROD).read_text() == COMMENTED_PROD.replace(
-        "    card: model_cards/churn/v6.yaml\n",
-        "    card: model_cards/churn/v6.yaml\n"
+        f"    cardSha256: {V6_SHA}\n",
+        f"    cardSha256: {V6_SHA}\n"
         "  v7:\n"
         "    artifactUri: gs://acme-ml-dev-models/churn/v7/\n"
         f"    image: {V7_IMAGE}\n"
-        "    card: model_cards/churn/v7.yaml\n",
+        "    card: model_cards/churn/v7.yaml\n"
+        f"    cardSha256: {V7_SHA}\n",
     ).replace("  v6: 100  # incumbent\n", "  v6: 95   # incumbent\n  v7: 5\n")
 
 
@@ -166,6 +170,7 @@ def test_promote_to_dev_adds_a_canary_with_default_artifact_and_image(repo: Path
         "artifactUri": "gs://acme-ml-dev-models/churn/v8/",
         "image": V7_IMAGE,
         "card": "model_cards/churn/v8.yaml",
+        "cardSha256": sha256(repo, "model_cards/churn/v8.yaml"),
     }
     assert "Promote churn v8 to dev (20 % canary)" in out
     assert "| v6 | 90 % | 72 % |\n| v7 | 10 % | 8 % |\n| v8 | - | 20 % |" in out
@@ -191,7 +196,13 @@ def test_promote_to_dev_without_canary_takes_all_traffic_from_given_artifact_and
     assert code == 0
     data = manifest(repo, "dev")
     assert data["traffic"] == {"v8": 100} and list(data["versions"]) == ["v8"]
-    assert data["versions"]["v8"] == {"artifactUri": uri, "image": image, "card": "model_cards/churn/v8.yaml"}
+    card = "model_cards/churn/v8.yaml"
+    assert data["versions"]["v8"] == {
+        "artifactUri": uri,
+        "image": image,
+        "card": card,
+        "cardSha256": sha256(repo, card),
+    }
     assert "\nv8 takes all traffic: dev sets no canary limit for churn.\n" in out
 
 

@@ -62,7 +62,9 @@ def test_every_serving_version_is_compared_not_only_the_champion() -> None:
 
 
 def test_the_artifact_and_image_being_uploaded_are_shown() -> None:
-    spec = VersionSpec.model_validate({"artifactUri": "gs://bkt/churn/v7/", "image": "x.io/i:7", "card": "c"})
+    spec = VersionSpec.model_validate(
+        {"artifactUri": "gs://bkt/churn/v7/", "image": "x.io/i:7", "card": "c", "cardSha256": "0" * 64}
+    )
     text = body(proposal(upload=spec))
     assert "### Uploaded: `v7`\n\n- artifact: `gs://bkt/churn/v7/`\n- image: `x.io/i:7`\n" in text
     assert "Uploaded" not in body(proposal())

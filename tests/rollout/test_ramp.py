@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.rollout.edits import Cli, manifest
-from tests.rollout.test_promote import V7_IMAGE
+from tests.rollout.test_promote import V7_SHA
 
 DEV = "stacks/dev/models/churn.yaml"
 
 RAMP_OUTPUT = f"""\
 --- a/{DEV}
 +++ b/{DEV}
-@@ -23,8 +23,8 @@
-     image: {V7_IMAGE}
+@@ -25,8 +25,8 @@
      card: model_cards/churn/v7.yaml
+     cardSha256: {V7_SHA}
  traffic:
 -  v6: 90
 -  v7: 10

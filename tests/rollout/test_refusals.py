@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import commit_all, git
-from tests.rollout.edits import Cli, add_card, edit, snapshot
+from tests.rollout.edits import Cli, add_card, edit, entry, snapshot
 
 PROD = "stacks/prod/models/churn.yaml"
 DEV = "stacks/dev/models/churn.yaml"
@@ -28,15 +28,14 @@ def unpinned_in_dev(repo: Path) -> None:
     edit(repo, DEV, "@sha256:5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a", ":v7")
 
 
-def v8_block(image: str) -> str:
-    return (
-        f"  v8:\n    artifactUri: gs://acme-ml-dev-models/churn/v8/\n    image: us-docker.pkg.dev/p/i{image}\n"
-        "    card: model_cards/churn/v8.yaml\n"
-    )
-
-
 def v8_declared_in_dev_at_zero(repo: Path) -> None:
-    edit(repo, DEV, "traffic:\n", v8_block(PIN) + "traffic:\n")
+    v8 = entry(repo, "v8").replace("vertex-ai/prediction/xgboost-cpu.2-1", "p/i")
+    edit(
+        repo,
+        DEV,
+        "traffic:\n",
+        v8.replace("@sha256:5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a", PIN) + "traffic:\n",
+    )
     edit(repo, DEV, "  v7: 10\n", "  v7: 10\n  v8: 0\n")
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from tests.conftest import commit_all, git
 from tests.rollout.edits import Cli, add_card, manifest
-from tests.rollout.test_promote import V7_IMAGE
+from tests.rollout.test_promote import V7_SHA
 
 PROD = "stacks/prod/models/churn.yaml"
 DEV = "stacks/dev/models/churn.yaml"
@@ -16,9 +16,9 @@ DEV = "stacks/dev/models/churn.yaml"
 ROLLBACK_OUTPUT = f"""\
 --- a/{PROD}
 +++ b/{PROD}
-@@ -23,8 +23,7 @@
-     image: {V7_IMAGE}
+@@ -25,8 +25,7 @@
      card: model_cards/churn/v7.yaml
+     cardSha256: {V7_SHA}
  traffic:
 -  v6: 75
 -  v7: 25

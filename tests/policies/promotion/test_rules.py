@@ -19,7 +19,7 @@ from policies.promotion.owners import owners
 from policies.promotion.pinned_images import pinned_images
 from policies.promotion.upstream_first import upstream_first
 from tests.conftest import commit_all
-from tests.rollout.edits import add_card, edit
+from tests.rollout.edits import add_card, edit, edit_card, entry
 
 REPO = Path(__file__).resolve().parents[3]
 PROD = "stacks/prod/models/churn.yaml"
@@ -92,7 +92,7 @@ def test_a_version_declared_at_zero_enters_when_it_starts_serving(repo: Path) ->
 
 def test_versions_entering_together_share_the_limit(repo: Path) -> None:
     add_card(repo, "v8")
-    edit(repo, DEV, "traffic:\n", version_block(repo, "dev", "v7").replace("v7", "v8") + "traffic:\n")
+    edit(repo, DEV, "traffic:\n", entry(repo, "v8") + "traffic:\n")
     serve_in_prod(repo, "v7", "  v6: 90\n  v7: 5\n  v8: 5\n")
     edit(repo, PROD, "traffic:\n", version_block(repo, "dev", "v8") + "traffic:\n")
     assert judged(canary_limit, repo, "prod") == []
@@ -144,7 +144,7 @@ def test_a_version_serving_upstream_may_enter(repo: Path) -> None:
 
 def test_prod_serving_a_version_dev_only_declares_at_zero_fails(repo: Path) -> None:
     add_card(repo, "v8")
-    edit(repo, DEV, "traffic:\n", version_block(repo, "dev", "v7").replace("v7", "v8") + "traffic:\n")
+    edit(repo, DEV, "traffic:\n", entry(repo, "v8") + "traffic:\n")
     edit(repo, DEV, "  v7: 10\n", "  v7: 10\n  v8: 0\n")
     commit_all(repo, "dev declares v8 at 0 %")
     serve_in_prod(repo, "v8", "  v6: 90\n  v8: 10\n")
@@ -158,7 +158,7 @@ def test_prod_serving_a_version_dev_only_declares_at_zero_fails(repo: Path) -> N
 
 def test_a_version_upstream_serves_only_in_the_same_change_fails(repo: Path) -> None:
     add_card(repo, "v8")
-    edit(repo, DEV, "traffic:\n", version_block(repo, "dev", "v7").replace("v7", "v8") + "traffic:\n")
+    edit(repo, DEV, "traffic:\n", entry(repo, "v8") + "traffic:\n")
     edit(repo, DEV, "  v7: 10\n", "  v7: 5\n  v8: 5\n")
     serve_in_prod(repo, "v8", "  v6: 90\n  v8: 10\n")
     [finding] = judged(upstream_first, repo, "prod")
@@ -205,7 +205,7 @@ def test_a_version_swapped_under_its_key_fails(repo: Path, old: str, new: str, k
     [finding] = judged(immutable_versions, repo, "prod")
     assert (finding.rule, finding.resource) == ("promotion/immutable-versions", "churn/v6")
     assert finding.message.startswith(f"v6 changes its {key} from ")
-    assert finding.message.endswith("a version never changes: declare the new artifact or image as a new version")
+    assert finding.message.endswith("a version never changes: declare the new artifact, image or card as a new version")
 
 
 def test_a_new_version_and_a_retired_one_are_not_changes(repo: Path) -> None:
@@ -220,13 +220,13 @@ def test_a_new_version_and_a_retired_one_are_not_changes(repo: Path) -> None:
 
 
 def test_card_metrics_below_threshold(repo: Path) -> None:
-    edit(
+    edit_card(
         repo,
         "model_cards/churn/v7.yaml",
         "value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}",
         "value: 0.78",
     )
-    edit(repo, "model_cards/churn/v6.yaml", "    - {type: log_loss, value: 0.392}\n", "")
+    edit_card(repo, "model_cards/churn/v6.yaml", "    - {type: log_loss, value: 0.392}\n", "")
     findings = judged(card_metrics, repo, "dev")
     assert [(f.resource, f.message) for f in findings] == [
         ("churn/v6", "card reports no overall log_loss; stacks/dev/models/churn.yaml requires log_loss <= 0.45"),
@@ -236,13 +236,13 @@ def test_card_metrics_below_threshold(repo: Path) -> None:
 
 
 def test_card_metrics_above_a_maximum(repo: Path) -> None:
-    edit(repo, "model_cards/churn/v7.yaml", "value: 0.371", "value: 0.5")
+    edit_card(repo, "model_cards/churn/v7.yaml", "value: 0.371", "value: 0.5")
     [finding] = judged(card_metrics, repo, "dev")
     assert (finding.resource, finding.message) == ("churn/v7", "log_loss 0.5 is above the maximum 0.45")
 
 
 def test_a_sliced_metric_does_not_count_as_overall(repo: Path) -> None:
-    edit(
+    edit_card(
         repo,
         "model_cards/churn/v7.yaml",
         "    - {type: auc, value: 0.874, confidence_interval: {lower_bound: 0.869, upper_bound: 0.879}}\n",
@@ -298,12 +298,13 @@ def test_card_owner_missing_from_manifest(repo: Path) -> None:
 
 
 def test_evaluate_runs_every_rule_in_order(repo: Path) -> None:
-    edit(
+    edit_card(
         repo,
         "model_cards/churn/v6.yaml",
         "value: 0.861, confidence_interval: {lower_bound: 0.855, upper_bound: 0.867}",
         "value: 0.7",
     )
+    commit_all(repo, "a weaker v6 card, merged")
     edit(repo, PROD, "gs://acme-ml-dev-models/churn/v6/", "gs://elsewhere/churn/v6/")
     edit(repo, PROD, "  - churn-ds@acme.example.com\n", "")
     findings = judged(evaluate, repo, "prod")
@@ -311,6 +312,7 @@ def test_evaluate_runs_every_rule_in_order(repo: Path) -> None:
         "canary_limit",
         "upstream_first",
         "immutable_versions",
+        "retired_versions",
         "card_metrics",
         "pinned_images",
         "artifact_buckets",
