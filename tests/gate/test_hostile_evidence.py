@@ -93,7 +93,8 @@ def test_a_card_renamed_and_re_pointed_for_a_version_the_base_declares(pr: Path,
 # a version key never comes back as another artifact or image
 
 
-def test_a_retired_version_key_re_declared_with_another_artifact_and_a_latest_image(pr: Path, cli: Cli) -> None:
+def retire_v7_on_main(pr: Path) -> str:
+    """v7 retired from dev on main, merged into the pull request's branch; v7's entry as it was."""
     git(pr, "checkout", "-q", "main")
     v7 = entry(pr, "v7")
     edit(pr, DEV, v7, "")
@@ -101,6 +102,11 @@ def test_a_retired_version_key_re_declared_with_another_artifact_and_a_latest_im
     commit_all(pr, "v7 retired from dev")
     git(pr, "checkout", "-q", "pr")
     git(pr, "merge", "-q", "main")
+    return v7
+
+
+def test_a_retired_version_key_re_declared_with_another_artifact_and_a_latest_image(pr: Path, cli: Cli) -> None:
+    retire_v7_on_main(pr)
     other = entry(pr, "v7", "gs://acme-ml-dev-models/churn/v7-other/").replace(
         "2-1@sha256:5a1f3c0e9d7b2a4f6e8c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a", "2-1:latest"
     )
@@ -119,13 +125,7 @@ def test_a_retired_version_key_re_declared_with_another_artifact_and_a_latest_im
 
 
 def test_a_retired_version_brought_back_as_it_was_reuses_nothing(pr: Path, cli: Cli) -> None:
-    git(pr, "checkout", "-q", "main")
-    v7 = entry(pr, "v7")
-    edit(pr, DEV, v7, "")
-    edit(pr, DEV, "  v6: 90\n  v7: 10\n", "  v6: 100\n")
-    commit_all(pr, "v7 retired from dev")
-    git(pr, "checkout", "-q", "pr")
-    git(pr, "merge", "-q", "main")
+    v7 = retire_v7_on_main(pr)
     edit(pr, DEV, "traffic:\n", v7 + "traffic:\n")
     edit(pr, DEV, "  v6: 100\n", "  v6: 90\n  v7: 10\n")
     commit_all(pr, "v7 back, as it was")
