@@ -38,10 +38,12 @@ def immutable(findings: list[Finding], resource: str) -> list[str]:
 
 # a card cited at the base never changes
 
+AUC = "{type: auc, value: 0.861, confidence_interval: {lower_bound: 0.855, upper_bound: 0.867}}"
+
 
 def test_the_metrics_of_a_serving_card_raised_after_the_fact(pr: Path, cli: Cli) -> None:
     old = sha256(pr, V6)
-    edit_card(pr, V6, "{type: auc, value: 0.861", "{type: auc, value: 0.951")
+    edit_card(pr, V6, AUC, "{type: auc, value: 0.951, confidence_interval: {lower_bound: 0.945, upper_bound: 0.957}}")
     commit_all(pr, "v6 was better than we wrote")
     code, findings = check(pr, cli, "dev", "prod")
     assert code == 1
@@ -51,7 +53,7 @@ def test_the_metrics_of_a_serving_card_raised_after_the_fact(pr: Path, cli: Cli)
 
 
 def test_the_card_serving_all_of_prod_dropped_below_its_thresholds(pr: Path, cli: Cli) -> None:
-    edit_card(pr, V6, "{type: auc, value: 0.861", "{type: auc, value: 0.61")
+    edit_card(pr, V6, AUC, "{type: auc, value: 0.61}")
     commit_all(pr, "the honest v6 numbers")
     code, findings = check(pr, cli, "prod")
     assert code == 1
@@ -61,7 +63,7 @@ def test_the_card_serving_all_of_prod_dropped_below_its_thresholds(pr: Path, cli
 
 def test_a_card_edited_under_the_hash_its_manifest_records_does_not_load(pr: Path, cli: Cli) -> None:
     old = sha256(pr, V6)
-    edit(pr, V6, "{type: auc, value: 0.861", "{type: auc, value: 0.951")
+    edit(pr, V6, AUC, "{type: auc, value: 0.951, confidence_interval: {lower_bound: 0.945, upper_bound: 0.957}}")
     commit_all(pr, "v6 was better than we wrote")
     assert refused_at_load(pr, cli, "prod") == (
         f"{PROD}: versions.v6.cardSha256: {old} is not the sha256 of {V6} ({sha256(pr, V6)}): a card never "
@@ -74,7 +76,7 @@ def test_a_card_renamed_and_re_pointed_for_a_version_the_base_declares(pr: Path,
     renamed = "model_cards/churn/v6-final.yaml"
     old = sha256(pr, V6)
     git(pr, "mv", V6, renamed)
-    edit(pr, renamed, "{type: auc, value: 0.861", "{type: auc, value: 0.951")
+    edit(pr, renamed, AUC, "{type: auc, value: 0.951, confidence_interval: {lower_bound: 0.945, upper_bound: 0.957}}")
     for manifest in (DEV, PROD):
         edit(
             pr,
