@@ -10,6 +10,7 @@ from components.apis import PEERING_APIS
 from components.artifact_registry import Repositories
 from components.service_accounts import RESOURCE_ROLES, Access
 from components.storage import LOG_WRITER, Buckets
+from components.workload_identity import deploy_condition
 from estaleiro.config.environment import load_environment
 from estaleiro.config.stack import StackConfig
 from estaleiro.plan.engine import run_program
@@ -176,9 +177,8 @@ def test_workload_identity_is_restricted_to_the_repository_and_environment(plan:
     [provider] = plan.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
     assert pool.inputs["workloadIdentityPoolId"] == f"{plan.stack}-ci"
     assert provider.inputs["workloadIdentityPoolProviderId"] == "github"
-    assert provider.inputs["attributeCondition"] == (
-        f"assertion.repository == '{repository}' && assertion.sub == 'repo:{repository}:environment:{plan.stack}'"
-    ), provider.name
+    # What the condition admits is judged by evaluating it: tests/components/test_workload_identity.py.
+    assert provider.inputs["attributeCondition"] == deploy_condition(repository, plan.stack), provider.name
     assert provider.inputs["attributeMapping"]["attribute.repository"] == "assertion.repository"
     assert provider.inputs["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
     federated = [r for r in iam_grants(plan) if r.inputs["member"].startswith("principal")]
