@@ -26,6 +26,9 @@ GCS_URI = r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$"
 IMAGE = r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$"
 NETWORK = r"^projects/[0-9]+/global/networks/[a-z]([-a-z0-9]*[a-z0-9])?$"
 MACHINE_TYPE = r"^[a-z][a-z0-9]*-[a-z0-9-]+$"
+# One named identity as an IAM binding's member (google/iam/v1/policy.proto, Binding.members): never
+# allUsers/allAuthenticatedUsers or a whole domain.
+IAM_PRINCIPAL = r"^(serviceAccount|group|user):[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 
 ALLOWED = {
     DNS_LABEL: "a DNS label: lowercase letters, digits and hyphens, starting with a letter, at most 63",
@@ -42,6 +45,7 @@ ALLOWED = {
     IMAGE: "a container image such as us-docker.pkg.dev/project/repo/image:tag or ...@sha256:<64 hex>",
     NETWORK: "a VPC network as projects/<project number>/global/networks/<name>",
     MACHINE_TYPE: "a Compute Engine machine type such as n1-standard-4",
+    IAM_PRINCIPAL: "an IAM principal such as serviceAccount:app@project.iam.gserviceaccount.com (or group:, user:)",
 }
 
 
@@ -63,6 +67,7 @@ Version = Annotated[StrictStr, pattern(VERSION)]
 GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
 Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
+IamPrincipal = Annotated[StrictStr, pattern(IAM_PRINCIPAL)]
 MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE), AfterValidator(catalog.machine_type)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 

@@ -300,3 +300,19 @@ def test_a_grant_on_an_unknown_bucket_fails_naming_the_buckets() -> None:
         ValueError, match=rf"no bucket 'model' to grant roles/storage\.objectViewer on; bucket roles: {allowed}$"
     ):
         run_program(program, "dev", "acme-ml-dev", "us-central1")
+
+
+AUDITED = ("secretmanager.googleapis.com", "storage.googleapis.com", "cloudkms.googleapis.com", "sts.googleapis.com")
+
+
+def test_data_access_is_logged_for_secrets_storage_keys_and_token_exchange(plan: Plan) -> None:
+    """Data Access audit logs are off by default (Admin Activity is always on): who read the GitHub
+    token, an object, used a key or exchanged a GitHub token for a Google one is only recorded if
+    each service's DATA_READ, DATA_WRITE and ADMIN_READ are turned on in the project's policy."""
+    configs = plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    assert sorted(c.inputs["service"] for c in configs) == sorted(AUDITED)
+    for audit in configs:
+        assert audit.inputs["project"] == f"acme-ml-{plan.stack}", audit.name
+        assert audit.inputs["auditLogConfigs"] == [
+            {"logType": kind} for kind in ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+        ], audit.name
