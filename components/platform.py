@@ -13,6 +13,7 @@ from components.monitoring.ground_truth import GroundTruth, declared_models
 from components.monitoring.model import RegisteredVersion, WatchedModel, WatchInputs
 from components.monitoring.quality_metric import quality_descriptors
 from components.monitoring.request_log import RequestLog
+from components.protection import protection
 from components.quality import ModelQuality, QualityInputs, measured_models
 from components.retraining import Retraining, RetrainingInputs
 from components.serving import ServedModel, ServingInputs, endpoint_id
@@ -35,7 +36,8 @@ class Platform(pulumi.ComponentResource):
     ci: CiTriggers
 
     def __init__(self, name: str, env: Environment, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("estaleiro:platform:Platform", name, None, opts)
+        protected = pulumi.ResourceOptions(transformations=protection(env))
+        super().__init__("estaleiro:platform:Platform", name, None, pulumi.ResourceOptions.merge(opts, protected))
         child = pulumi.ResourceOptions(parent=self)
         self.foundation = foundation = Foundation(name, env, child)
         keys, accounts = foundation.keys, foundation.accounts

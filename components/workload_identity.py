@@ -1,8 +1,10 @@
-"""Keyless CI: GitHub Actions deploy jobs of one repository may act as the CI deployer, nothing else may.
+"""Keyless CI: the deploy workflow's push runs on main may act as the CI deployer, nothing else may.
 
-The provider's attribute condition accepts only tokens of that repository's jobs in the
-GitHub environment named after the stack, and the deployer account trusts only the principal
-set of that repository: two locks, same key. The pool is `<env>-ci`, its provider `github`.
+The provider's attribute condition accepts only tokens of that repository's `deploy.yml`, taken
+from `refs/heads/main`, run by a push to `refs/heads/main`, in the GitHub environment named after
+the stack: a pull request (event `pull_request`/`pull_request_target`), another branch or tag,
+another workflow, or `deploy.yml` from another ref gets no token. The deployer account trusts
+only the principal set of that repository. The pool is `<env>-ci`, its provider `github`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,25 @@ from estaleiro.config.environment import Environment
 from estaleiro.naming import CI_PROVIDER_ID, ci_pool_id
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
+MAIN = "refs/heads/main"
+
+
+def deploy_condition(repository: str, env: str) -> str:
+    """CEL over the token's claims, which Google exposes as `assertion`
+    (https://cloud.google.com/iam/docs/workload-identity-federation#conditions). Claims from GitHub's
+    "About security hardening with OpenID Connect" (Understanding the OIDC token): `ref` is the ref
+    that triggered the run, `event_name` the triggering event, `workflow_ref` the workflow file's
+    ref path `OWNER/REPO/PATH@REF`, `sub` names the job's environment when it has one."""
+    return " && ".join(
+        (
+            f"assertion.repository == '{repository}'",
+            f"assertion.sub == 'repo:{repository}:environment:{env}'",
+            f"assertion.ref == '{MAIN}'",
+            "assertion.event_name == 'push'",
+            f"assertion.workflow_ref == '{repository}/{DEPLOY_WORKFLOW}@{MAIN}'",
+        )
+    )
 
 
 class CiIdentity(pulumi.ComponentResource):
@@ -52,11 +73,10 @@ class CiIdentity(pulumi.ComponentResource):
                 "google.subject": "assertion.sub",
                 "attribute.repository": "assertion.repository",
                 "attribute.ref": "assertion.ref",
+                "attribute.event_name": "assertion.event_name",
+                "attribute.workflow_ref": "assertion.workflow_ref",
             },
-            # Only the deploy job of this stack's GitHub environment: its token's subject names both.
-            attribute_condition=(
-                f"assertion.repository == '{repository}' && assertion.sub == 'repo:{repository}:environment:{env.name}'"
-            ),
+            attribute_condition=deploy_condition(repository, env.name),
             oidc=iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
             opts=child,
         )

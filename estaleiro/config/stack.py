@@ -16,6 +16,7 @@ from estaleiro.config.types import (
     Frozen,
     GcsUri,
     GithubRepo,
+    IamPrincipal,
     LabelKey,
     LabelValue,
     Network,
@@ -35,6 +36,13 @@ class PrivateServiceConnect(Frozen):
         alias="projectAllowlist",
         min_length=1,
         description="projects allowed to create a Private Service Connect endpoint (forwarding rule) to the endpoints",
+    )
+    callers: tuple[IamPrincipal, ...] = Field(
+        min_length=1,
+        description=(
+            "principals that may send predictions: the endpoints use secure Private Service Connect, which "
+            "authorises each request with IAM, and these are granted the predict role on each endpoint"
+        ),
     )
 
 

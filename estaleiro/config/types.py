@@ -32,6 +32,9 @@ IMAGE = r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-
 NETWORK = r"^projects/[0-9]+/global/networks/[a-z]([-a-z0-9]*[a-z0-9])?$"
 MACHINE_TYPE = r"^[a-z][a-z0-9]*-[a-z0-9-]+$"
 SHA256 = r"^[a-f0-9]{64}$"
+# One named identity as an IAM binding's member (google/iam/v1/policy.proto, Binding.members): never
+# allUsers/allAuthenticatedUsers or a whole domain; ASCII only, as e-mail addresses here are.
+IAM_PRINCIPAL = r"^(serviceAccount|group|user):[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[a-z]{2,}$"
 
 ALLOWED = {
     DNS_LABEL: "a DNS label: lowercase letters, digits and hyphens, starting with a letter, at most 63",
@@ -49,6 +52,7 @@ ALLOWED = {
     NETWORK: "a VPC network as projects/<project number>/global/networks/<name>",
     MACHINE_TYPE: "a Compute Engine machine type such as n1-standard-4",
     SHA256: "a sha256 digest: 64 lowercase hex digits",
+    IAM_PRINCIPAL: "an IAM principal such as serviceAccount:app@project.iam.gserviceaccount.com (or group:, user:)",
 }
 
 
@@ -114,6 +118,7 @@ Version = Annotated[StrictStr, pattern(VERSION)]
 GcsUri = Annotated[StrictStr, pattern(GCS_URI)]
 Image = Annotated[StrictStr, pattern(IMAGE)]
 Network = Annotated[StrictStr, pattern(NETWORK)]
+IamPrincipal = Annotated[StrictStr, pattern(IAM_PRINCIPAL)]
 MachineType = Annotated[StrictStr, pattern(MACHINE_TYPE), AfterValidator(catalog.machine_type)]
 Sha256 = Annotated[StrictStr, pattern(SHA256)]
 Text = Annotated[StrictStr, Field(min_length=1)]

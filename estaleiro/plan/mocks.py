@@ -265,7 +265,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[[Ctx], Outputs]] = {
 
 
 class RecordingMonitor(MockMonitor):
-    """Sees every RegisterResource: that is the plan graph."""
+    """Sees every RegisterResource: that is the plan graph, with the `protect` option each resource asks for."""
 
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
@@ -285,6 +285,7 @@ class RecordingMonitor(MockMonitor):
                 parent=request.parent or None,
                 dependencies=tuple(sorted(set(request.dependencies))),
                 inputs=inputs,
+                protect=bool(request.protect),
             )
         )
         return response

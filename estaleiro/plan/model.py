@@ -14,7 +14,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PlannedResource:
-    """One registered resource; `inputs` are the camelCase inputs Pulumi would send."""
+    """One registered resource; `inputs` are the camelCase inputs Pulumi would send; `protect` is
+    the resource option that makes `pulumi destroy` and a replacement refuse to delete it."""
 
     urn: str
     type: str
@@ -23,6 +24,7 @@ class PlannedResource:
     parent: str | None
     dependencies: tuple[str, ...]
     inputs: Mapping[str, Any]
+    protect: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +35,7 @@ class PlannedResource:
             "parent": self.parent,
             "dependencies": list(self.dependencies),
             "inputs": self.inputs,
+            "protect": self.protect,
         }
 
     @classmethod
@@ -45,6 +48,7 @@ class PlannedResource:
             parent=data["parent"],
             dependencies=tuple(data["dependencies"]),
             inputs=data["inputs"],
+            protect=data.get("protect", False),
         )
 
 

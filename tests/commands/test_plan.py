@@ -18,7 +18,7 @@ def test_plan_json_is_byte_identical_across_runs(repo: Path, cli) -> None:
     urns = [r["urn"] for r in plan["resources"]]
     assert urns == sorted(urns)
     for resource in plan["resources"]:
-        assert set(resource) == {"urn", "type", "name", "custom", "parent", "dependencies", "inputs"}
+        assert set(resource) == {"urn", "type", "name", "custom", "parent", "dependencies", "inputs", "protect"}
 
 
 def test_plan_formats_and_out_file(repo: Path, cli, tmp_path: Path) -> None:

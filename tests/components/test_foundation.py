@@ -10,6 +10,7 @@ from components.apis import PEERING_APIS
 from components.artifact_registry import Repositories
 from components.service_accounts import RESOURCE_ROLES, Access
 from components.storage import LOG_WRITER, Buckets
+from components.workload_identity import deploy_condition
 from estaleiro.config.environment import load_environment
 from estaleiro.config.stack import StackConfig
 from estaleiro.plan.engine import run_program
@@ -178,9 +179,8 @@ def test_workload_identity_is_restricted_to_the_repository_and_environment(plan:
     [provider] = plan.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
     assert pool.inputs["workloadIdentityPoolId"] == f"{plan.stack}-ci"
     assert provider.inputs["workloadIdentityPoolProviderId"] == "github"
-    assert provider.inputs["attributeCondition"] == (
-        f"assertion.repository == '{repository}' && assertion.sub == 'repo:{repository}:environment:{plan.stack}'"
-    ), provider.name
+    # What the condition admits is judged by evaluating it: tests/components/test_workload_identity.py.
+    assert provider.inputs["attributeCondition"] == deploy_condition(repository, plan.stack), provider.name
     assert provider.inputs["attributeMapping"]["attribute.repository"] == "assertion.repository"
     assert provider.inputs["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
     federated = [r for r in iam_grants(plan) if r.inputs["member"].startswith("principal")]
@@ -302,3 +302,19 @@ def test_a_grant_on_an_unknown_bucket_fails_naming_the_buckets() -> None:
         ValueError, match=rf"no bucket 'model' to grant roles/storage\.objectViewer on; bucket roles: {allowed}$"
     ):
         run_program(program, "dev", "acme-ml-dev", "us-central1")
+
+
+AUDITED = ("secretmanager.googleapis.com", "storage.googleapis.com", "cloudkms.googleapis.com", "sts.googleapis.com")
+
+
+def test_data_access_is_logged_for_secrets_storage_keys_and_token_exchange(plan: Plan) -> None:
+    """Data Access audit logs are off by default (Admin Activity is always on): who read the GitHub
+    token, an object, used a key or exchanged a GitHub token for a Google one is only recorded if
+    each service's DATA_READ, DATA_WRITE and ADMIN_READ are turned on in the project's policy."""
+    configs = plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    assert sorted(c.inputs["service"] for c in configs) == sorted(AUDITED)
+    for audit in configs:
+        assert audit.inputs["project"] == f"acme-ml-{plan.stack}", audit.name
+        assert audit.inputs["auditLogConfigs"] == [
+            {"logType": kind} for kind in ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+        ], audit.name

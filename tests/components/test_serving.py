@@ -55,6 +55,7 @@ def test_endpoints_are_encrypted_and_private_where_the_stack_says(dev: Plan, pro
     assert "network" not in prod_endpoint.inputs  # peering would refuse a canary beside the serving version
     assert prod_endpoint.inputs["privateServiceConnectConfig"] == {
         "enablePrivateServiceConnect": True,
+        "enableSecurePrivateServiceConnect": True,  # predictions need IAM, not only a route
         "projectAllowlists": ["acme-ml-prod", "acme-apps-prod"],
     }
     assert dev_endpoint.inputs["name"] != prod_endpoint.inputs["name"]
@@ -152,3 +153,54 @@ def test_ci_triggers_run_as_their_accounts(dev: Plan) -> None:
         assert "includedFiles" not in inputs  # every change: the plan, not a path filter, knows what a stack reads
     assert triggers["acme-ml-dev-pr"]["github"]["pullRequest"]["branch"] == "^main$"
     assert triggers["acme-ml-dev-deploy"]["filename"] == "cloudbuild/deploy.yaml"
+
+
+ENDPOINT_IAM = "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember"
+
+
+def test_only_the_named_callers_may_predict_on_a_secure_private_endpoint(dev: Plan, prod: Plan) -> None:
+    """With secure Private Service Connect a request through the forwarding rule is authorised by IAM:
+    the stack's `privateServiceConnect.callers` get the endpoint's predict role on that endpoint only."""
+    [endpoint] = prod.of_type("gcp:vertex/aiEndpoint:AiEndpoint")
+    grants = prod.of_type(ENDPOINT_IAM)
+    assert {(g.inputs["member"], g.inputs["role"]) for g in grants} == {
+        ("serviceAccount:churn-scorer@acme-apps-prod.iam.gserviceaccount.com", "roles/aiplatform.user")
+    }
+    for grant in grants:
+        assert grant.inputs["endpoint"] == (
+            f"projects/acme-ml-prod/locations/us-central1/endpoints/{endpoint.inputs['name']}"
+        ), grant.name
+        assert (grant.inputs["project"], grant.inputs["location"]) == ("acme-ml-prod", "us-central1"), grant.name
+    assert not dev.of_type(ENDPOINT_IAM)  # dev's endpoint is public: callers need project-level IAM there
+
+
+@pytest.mark.parametrize(
+    ("callers", "problem"),
+    [
+        ("", "callers: required key is missing"),
+        ("      callers: []\n", "callers: tuple should have at least 1 item after validation, not 0"),
+        (
+            "      callers: [churn-scorer@acme-apps-prod.iam.gserviceaccount.com]\n",
+            "callers.0: got 'churn-scorer@acme-apps-prod.iam.gserviceaccount.com', expected an IAM principal",
+        ),
+        ("      callers: ['allUsers']\n", "callers.0: got 'allUsers', expected an IAM principal"),
+        (  # a Cyrillic ie (U+0435) in the domain: a look-alike of acme-apps-prod's account
+            "      callers: ['serviceAccount:churn-scorer@acm\u0435-apps-prod.iam.gserviceaccount.com']\n",
+            "expected an IAM principal",
+        ),
+    ],
+)
+def test_a_secure_private_endpoint_without_valid_callers_is_refused(
+    repo: Path, cli: Callable[..., tuple[int, str, str]], callers: str, problem: str
+) -> None:
+    path = repo / "stacks/prod/Pulumi.prod.yaml"
+    text = re.sub(r"      callers:.*?\n(?:        - .*\n)*", callers, path.read_text())
+    assert text != path.read_text() or callers == ""
+    path.write_text(text)
+    code, out, err = cli(repo, "plan", "prod")
+    assert (code, out) == (2, "")
+    [line] = err.strip().splitlines()
+    assert re.match(r"stacks/prod/Pulumi\.prod\.yaml:\d+: config\.estaleiro:serving\.privateServiceConnect\.", line), (
+        line
+    )
+    assert problem in line, line

@@ -213,7 +213,7 @@ def test_a_bad_promotion_source_is_one_line_from_stacks_and_check(repo: Path, cl
     """`stacks` and `check` both read `promotion.from` through the stack loader, so they agree."""
     replace(PROD_STACK, b"from: dev", f"from: {upstream}".encode())(repo)
     commit_all(repo, f"upstream {upstream}")
-    expected = f"{PROD_STACK}:24: config.estaleiro:promotion.from: {PROMOTION_FROM[upstream]}"
+    expected = f"{PROD_STACK}:26: config.estaleiro:promotion.from: {PROMOTION_FROM[upstream]}"
     assert cli(repo, "stacks") == (2, "", expected + "\n")
     code, report, _ = cli(repo, "check", "prod")
     assert code == 2

@@ -164,6 +164,12 @@ RESOURCES: dict[str, Resource] = {
             "permissions": "google.iam.admin.v1.Role.included_permissions",
         },
     ),
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": Resource(
+        # The provider reads the project's policy, sets this service's AuditConfig and writes it back
+        # (SetIamPolicy on the project; google/iam/v1/policy.proto, Policy.audit_configs).
+        "google.iam.v1.AuditConfig",
+        renamed={"project": "google.iam.v1.SetIamPolicyRequest.resource"},
+    ),
     "gcp:projects/iAMMember:IAMMember": _iam("project"),
     "gcp:projects/service:Service": Resource(
         "google.api.serviceusage.v1.EnableServiceRequest",
@@ -226,8 +232,17 @@ RESOURCES: dict[str, Resource] = {
             "privateServiceConnectConfig.projectAllowlists": (
                 f"{VX}.Endpoint.private_service_connect_config.project_allowlist"
             ),
+            # v1beta1 only: pulumi-gcp is built from the google-beta provider, which calls Vertex AI's
+            # v1beta1 (magic-modules mmv1/products/vertexai/product.yaml, version beta's base_url). The
+            # Endpoint's field is that message (v1beta1's endpoint.proto is not vendored; its
+            # service_networking.proto, which defines the message, is).
+            "privateServiceConnectConfig.enableSecurePrivateServiceConnect": (
+                "google.cloud.aiplatform.v1beta1.PrivateServiceConnectConfig.enable_secure_private_service_connect"
+            ),
         },
     ),
+    # SetIamPolicy on the endpoint (its id names project, location and endpoint).
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember": _iam("project", "location", "endpoint"),
 }
 DYNAMIC = "pulumi-python:dynamic/"  # our own providers: their requests are collected from the fakes
 
