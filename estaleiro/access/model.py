@@ -154,6 +154,9 @@ SCOPES: dict[str, Callable[[str, Mapping[str, Any]], Scope]] = {
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": lambda p, i: Scope(
         "runService", f"{i['location']}/{i['name']}", str(i.get("project", p))
     ),
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember": lambda p, i: Scope(
+        "endpoint", str(i["endpoint"]), _project_of(str(i["endpoint"])) or p
+    ),
 }
 IAM_TYPE = re.compile(r"(?i)iam(member|binding|policy)$")
 

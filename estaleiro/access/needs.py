@@ -133,6 +133,10 @@ DEPLOYER_TYPES: dict[str, Manages] = {
     "gcp:projects/iAMMember:IAMMember": _iam(
         "resourcemanager.projects", "the project roles", ROLES.format("resourcemanager")
     ),
+    # A project's audit configs are part of its IAM policy (AuditConfig, google/iam/v1/policy.proto).
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _iam(
+        "resourcemanager.projects", "the Data Access audit logs", ROLES.format("resourcemanager")
+    ),
     # disable_on_destroy=False (components/apis.py): an API is enabled, never disabled.
     "gcp:projects/service:Service": _crud(
         "serviceusage.services", "the APIs", ROLES.format("serviceusage"), ("enable", "get")
@@ -157,6 +161,9 @@ DEPLOYER_TYPES: dict[str, Manages] = {
         "storage.objects", "the function's source and settings", STORAGE, ("create", "get", "delete")
     ),
     "gcp:vertex/aiEndpoint:AiEndpoint": _crud("aiplatform.endpoints", "the endpoints", VERTEX),
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember": _iam(
+        "aiplatform.endpoints", "who may predict on a secure private endpoint", VERTEX
+    ),
     # The dynamic providers (components/providers/), by the methods they call.
     "pulumi-python:dynamic/vertex:ModelVersion": Manages(
         (
