@@ -68,7 +68,12 @@ def test_each_endpoint_logs_into_a_table_of_its_own_that_a_replacing_endpoint_do
     [churn] = env.models
     table = request_table(env, churn)
     assert table.startswith("bq://acme-ml-dev.acme_ml_dev_requests.churn_") and table == request_table(env, churn)
-    serving = {"privateServiceConnect": {"projectAllowlist": ["acme-ml-dev"]}}
+    serving = {
+        "privateServiceConnect": {
+            "projectAllowlist": ["acme-ml-dev"],
+            "callers": ["serviceAccount:churn-scorer@acme-apps-dev.iam.gserviceaccount.com"],
+        }
+    }
     replacing = {
         "reached privately": {"serving": Serving.model_validate(serving)},
         "another region": {"region": "europe-west4"},

@@ -17,6 +17,7 @@ import pytest
 from estaleiro.config.card import RANGES
 from estaleiro.training.metrics import METRICS
 from tests.conftest import commit_all, git
+from tests.rollout.edits import record_card_hash, sha256
 
 MANIFEST = "stacks/dev/models/churn.yaml"
 CARD = "model_cards/churn/v7.yaml"
@@ -175,8 +176,10 @@ def test_every_metric_training_computes_has_its_range() -> None:
     [("recall", b"1.0"), ("precision", b"0"), ("log_loss", b"0"), ("log_loss", b"12.5"), ("mape", b"-4")],
 )
 def test_metrics_at_the_edges_of_their_range_load(repo: Path, cli, metric: str, value: bytes) -> None:
+    before = sha256(repo, CARD)
     replace(CARD, b"{type: recall, value: 0.74}", b"{type: %s, value: %s}" % (metric.encode(), value))(repo)
     replace(CARD, b"{type: log_loss, value: 0.371}", b"{type: brier, value: 0.2}")(repo)
+    record_card_hash(repo, CARD, before)
     commit_all(repo, f"{metric} at {value!r}")
     assert cli(repo, *CLONE)[0] == 0
 

@@ -46,6 +46,11 @@ def edit_card(repo: Path, relative: str, old: str, new: str) -> None:
     """Edit a card and re-record its hash in every manifest citing it, as a hand-edited pull request would."""
     before = sha256(repo, relative)
     edit(repo, relative, old, new)
+    record_card_hash(repo, relative, before)
+
+
+def record_card_hash(repo: Path, relative: str, before: str) -> None:
+    """Every manifest that recorded the card's hash `before` records its hash now."""
     for path in repo.glob("stacks/*/models/*.yaml"):
         path.write_text(re.sub(f"cardSha256: {before}\n", f"cardSha256: {sha256(repo, relative)}\n", path.read_text()))
 
