@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from tests.outside_reads import OutsideReads
 REPO = Path(__file__).resolve().parent.parent
 OUTSIDE = OutsideReads(Path(__file__).parent.parent)
 sys.addaudithook(OUTSIDE.hook)
+# matplotlib keeps its font cache under $HOME, which may sit beside the clone (fresh-check's does):
+# the suite gets a cache of its own instead of reading or writing the user's.
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="estaleiro-tests-matplotlib-"))
 CONTENT = (
     ".gitignore",
     "Pulumi.yaml",

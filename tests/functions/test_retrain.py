@@ -286,7 +286,9 @@ def test_the_settings_are_the_object_version_the_variable_names(
     storage_fake.put(BUCKET, OBJECT, json.dumps(config(every_hours=48)).encode())
     settings = read_settings(storage_client, f"gs://{BUCKET}/{OBJECT}#{pinned}")
     assert settings.models["churn"].every == timedelta(hours=24)
-    assert storage_fake.requests[-1].startswith(f"/download/storage/v1/b/{BUCKET}/o/functions%2Fretrain-config.json?")
+    downloads = [r for r in storage_fake.requests if r.startswith(f"/download/storage/v1/b/{BUCKET}/o/")]
+    assert len(downloads) == 1 and f"generation={pinned}" in downloads[0]
+    assert downloads[0].startswith(f"/download/storage/v1/b/{BUCKET}/o/functions%2Fretrain-config.json?")
 
 
 def test_a_variable_that_names_no_object_version_is_refused(storage_client: storage.Client) -> None:
